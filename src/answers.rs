@@ -1,0 +1,337 @@
+//! Answers: where they come from (flags, files, recorded state, prompts,
+//! defaults), how they are parsed by question type, and their validation.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::expr;
+use crate::pack::{Manifest, Question, QuestionType};
+use crate::validate;
+
+/// One answer, typed by its question.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+    List(Vec<String>),
+}
+
+impl Value {
+    /// The value as a user would type it after `--set key=`.
+    pub fn to_flag_text(&self) -> String {
+        match self {
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Str(s) => s.clone(),
+            Value::List(l) => l.join(","),
+        }
+    }
+}
+
+/// An answer before it is parsed: text from `--set` or a prompt, or a YAML
+/// value from an answers file or recorded state.
+#[derive(Debug, Clone)]
+pub enum Raw {
+    Text(String),
+    Yaml(serde_yaml::Value),
+}
+
+/// The resolved answers of a pack.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answers {
+    /// Every answer in force, by key.
+    pub values: BTreeMap<String, Value>,
+    /// Keys whose value is the pack's default, not the user's choice.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub defaulted: BTreeSet<String>,
+}
+
+impl Answers {
+    /// The answers the user chose (not left at their defaults).
+    pub fn given(&self) -> BTreeMap<String, Value> {
+        self.values
+            .iter()
+            .filter(|(k, _)| !self.defaulted.contains(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+}
+
+/// Asks the user for an answer. The core calls it; a terminal front end
+/// implements it. `None` means nobody can be asked.
+pub trait Prompter {
+    /// Ask `question`, proposing `default`; returns the value the user gave
+    /// (already valid) or `None` when there is no one to ask.
+    fn ask(&mut self, question: &Question, default: Option<&Value>) -> Result<Option<Value>>;
+}
+
+/// The prompter for scripts and CI: never asks.
+pub struct NoPrompt;
+
+impl Prompter for NoPrompt {
+    fn ask(&mut self, _: &Question, _: Option<&Value>) -> Result<Option<Value>> {
+        Ok(None)
+    }
+}
+
+/// Parse `key=value` flags into raw answers.
+pub fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, Raw>> {
+    let mut out = BTreeMap::new();
+    for s in sets {
+        let (k, v) = s
+            .split_once('=')
+            .ok_or_else(|| Error::input(format!("--set '{s}' must have the form key=value")))?;
+        out.insert(k.trim().to_string(), Raw::Text(v.to_string()));
+    }
+    Ok(out)
+}
+
+/// Read an answers file: a YAML mapping of key to value.
+pub fn parse_answers_file(text: &str, origin: &str) -> Result<BTreeMap<String, Raw>> {
+    let map: BTreeMap<String, serde_yaml::Value> = if text.trim().is_empty() {
+        BTreeMap::new()
+    } else {
+        serde_yaml::from_str(text).map_err(|e| Error::input(format!("{origin}: {e}")))?
+    };
+    Ok(map.into_iter().map(|(k, v)| (k, Raw::Yaml(v))).collect())
+}
+
+/// Resolve every question of `manifest`, in order: a given answer, else
+/// the prompter, else the default; then the pack's checks.
+pub fn resolve(
+    manifest: &Manifest,
+    given: &BTreeMap<String, Raw>,
+    prompter: &mut dyn Prompter,
+) -> Result<Answers> {
+    for key in given.keys() {
+        if !manifest.questions.iter().any(|q| &q.key == key) {
+            let known: Vec<&str> = manifest.questions.iter().map(|q| q.key.as_str()).collect();
+            return Err(Error::input(format!(
+                "unknown answer '{key}' for pack '{}' (known: {})",
+                manifest.name,
+                known.join(", ")
+            )));
+        }
+    }
+    let mut answers = Answers::default();
+    let mut missing = Vec::new();
+    for q in &manifest.questions {
+        let ctx = expr::context(manifest, &answers);
+        if let Some(when) = &q.when
+            && !expr::eval(when, &ctx).map_err(|e| {
+                Error::input(format!(
+                    "pack '{}': question '{}': when: {e}",
+                    manifest.name, q.key
+                ))
+            })?
+        {
+            continue;
+        }
+        let default = match &q.default {
+            Some(d) => Some(default_value(manifest, q, d, &ctx)?),
+            None => None,
+        };
+        if let Some(raw) = given.get(&q.key) {
+            let value = parse(q, raw).map_err(|why| answer_error(q, raw, &why))?;
+            answers.values.insert(q.key.clone(), value);
+            continue;
+        }
+        match prompter.ask(q, default.as_ref())? {
+            Some(value) => {
+                check(q, &value)
+                    .map_err(|why| answer_error(q, &Raw::Text(value.to_flag_text()), &why))?;
+                if default.as_ref() == Some(&value) {
+                    answers.defaulted.insert(q.key.clone());
+                }
+                answers.values.insert(q.key.clone(), value);
+            }
+            None => match default {
+                Some(value) => {
+                    answers.defaulted.insert(q.key.clone());
+                    answers.values.insert(q.key.clone(), value);
+                }
+                None => missing.push(q),
+            },
+        }
+    }
+    if !missing.is_empty() {
+        let list: Vec<String> = missing
+            .iter()
+            .map(|q| format!("{} (--set {}=<{}>)", q.key, q.key, q.kind.name()))
+            .collect();
+        return Err(Error::input(format!(
+            "missing answers: {}",
+            list.join(", ")
+        )));
+    }
+    let ctx = expr::context(manifest, &answers);
+    for c in &manifest.checks {
+        let failed = expr::eval(&c.fail_when, &ctx)
+            .map_err(|e| Error::input(format!("pack '{}': check: {e}", manifest.name)))?;
+        if failed {
+            let msg = expr::render_text(&c.message, &ctx).unwrap_or_else(|_| c.message.clone());
+            return Err(Error::input(msg));
+        }
+    }
+    Ok(answers)
+}
+
+fn answer_error(q: &Question, raw: &Raw, why: &str) -> Error {
+    let shown = match raw {
+        Raw::Text(t) => t.clone(),
+        Raw::Yaml(v) => serde_yaml::to_string(v)
+            .unwrap_or_default()
+            .trim_end()
+            .to_string(),
+    };
+    Error::input(format!("answer '{}' ({:?}) {why}", q.key, shown))
+}
+
+fn default_value(
+    manifest: &Manifest,
+    q: &Question,
+    d: &serde_yaml::Value,
+    ctx: &tera::Context,
+) -> Result<Value> {
+    let raw = match d {
+        serde_yaml::Value::String(s) if s.contains("{{") || s.contains("{%") => {
+            let text = expr::render_text(s, ctx).map_err(|e| {
+                Error::input(format!(
+                    "pack '{}': default of '{}': {e}",
+                    manifest.name, q.key
+                ))
+            })?;
+            Raw::Text(text)
+        }
+        other => Raw::Yaml(other.clone()),
+    };
+    parse(q, &raw).map_err(|why| {
+        Error::input(format!(
+            "pack '{}': the default of '{}' {why}",
+            manifest.name, q.key
+        ))
+    })
+}
+
+/// Parse and validate a raw answer for `q`.
+pub fn parse(q: &Question, raw: &Raw) -> std::result::Result<Value, String> {
+    let value = if q.is_list() {
+        let items: Vec<String> = match raw {
+            Raw::Text(t) => split_list(t),
+            Raw::Yaml(serde_yaml::Value::Sequence(seq)) => {
+                seq.iter()
+                    .map(yaml_scalar_text)
+                    .collect::<std::result::Result<_, _>>()?
+            }
+            Raw::Yaml(serde_yaml::Value::String(s)) => split_list(s),
+            Raw::Yaml(_) => return Err("must be a list".into()),
+        };
+        Value::List(items)
+    } else {
+        match q.kind {
+            QuestionType::Bool => Value::Bool(match raw {
+                Raw::Yaml(serde_yaml::Value::Bool(b)) => *b,
+                Raw::Text(t) | Raw::Yaml(serde_yaml::Value::String(t)) => {
+                    match t.trim().to_ascii_lowercase().as_str() {
+                        "true" | "yes" | "y" | "1" => true,
+                        "false" | "no" | "n" | "0" => false,
+                        _ => return Err("must be true or false".into()),
+                    }
+                }
+                _ => return Err("must be true or false".into()),
+            }),
+            QuestionType::Int => Value::Int(match raw {
+                Raw::Yaml(serde_yaml::Value::Number(n)) => {
+                    n.as_i64().ok_or("must be a whole number")?
+                }
+                Raw::Text(t) | Raw::Yaml(serde_yaml::Value::String(t)) => {
+                    t.trim().parse().map_err(|_| "must be a whole number")?
+                }
+                _ => return Err("must be a whole number".into()),
+            }),
+            _ => Value::Str(match raw {
+                Raw::Text(t) => t.clone(),
+                Raw::Yaml(v) => yaml_scalar_text(v)?,
+            }),
+        }
+    };
+    check(q, &value)?;
+    Ok(normalize(q, value))
+}
+
+fn split_list(t: &str) -> Vec<String> {
+    t.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn yaml_scalar_text(v: &serde_yaml::Value) -> std::result::Result<String, String> {
+    match v {
+        serde_yaml::Value::String(s) => Ok(s.clone()),
+        serde_yaml::Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
+        serde_yaml::Value::Bool(b) => Ok(b.to_string()),
+        _ => Err("must be a string (quote it in YAML)".into()),
+    }
+}
+
+/// Validate a typed value against its question.
+pub fn check(q: &Question, value: &Value) -> std::result::Result<(), String> {
+    match value {
+        Value::List(items) => {
+            if items.is_empty() {
+                return Err("must have at least one value".into());
+            }
+            let mut seen = BTreeSet::new();
+            for item in items {
+                check_one(q, item).map_err(|why| format!("item {item:?} {why}"))?;
+                if !seen.insert(item) {
+                    return Err(format!("lists {item:?} twice"));
+                }
+            }
+            Ok(())
+        }
+        Value::Str(s) => check_one(q, s),
+        Value::Int(i) => {
+            if let Some(min) = q.min
+                && *i < min
+            {
+                return Err(format!("must be at least {min}"));
+            }
+            if let Some(max) = q.max
+                && *i > max
+            {
+                return Err(format!("must be at most {max}"));
+            }
+            Ok(())
+        }
+        Value::Bool(_) => Ok(()),
+    }
+}
+
+fn check_one(q: &Question, s: &str) -> std::result::Result<(), String> {
+    validate::check_scalar(q, s)?;
+    if let Some(p) = &q.pattern {
+        let re = regex::Regex::new(&format!("^(?:{p})$"))
+            .map_err(|e| format!("has an invalid pattern in the pack: {e}"))?;
+        if !re.is_match(s) {
+            return Err(format!("must match the pattern {p}"));
+        }
+    }
+    Ok(())
+}
+
+fn normalize(q: &Question, value: Value) -> Value {
+    if q.kind != QuestionType::Path {
+        return value;
+    }
+    match value {
+        Value::Str(s) => Value::Str(validate::normalize_path(&s)),
+        Value::List(l) => Value::List(l.iter().map(|s| validate::normalize_path(s)).collect()),
+        other => other,
+    }
+}

@@ -1,0 +1,332 @@
+//! The command line: parse arguments, call the core, print the report, and
+//! map the result to an exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::answers::{NoPrompt, Prompter};
+use crate::error::Error;
+use crate::packs_cmd;
+use crate::prompt;
+use crate::report::{self, Format, Style};
+use crate::session::{self, Outcome, Request};
+
+const INIT_EXAMPLES: &str = "Examples:
+  # Everything from flags, for scripts and CI:
+  flux-scaffold init --no-input ./gitops \\
+    --set git_url=https://github.com/org/gitops --set cluster_name=aks-prod \\
+    --set resource_group=rg-prod --set iac=bicep,az-cli
+
+  # From an answers file, showing what would be written:
+  flux-scaffold init --answers examples/helm-vendored-bicep/answers.yaml --dry-run ./gitops
+
+  # In a terminal, answering prompts:
+  flux-scaffold init ./gitops";
+
+const REGEN_EXAMPLES: &str = "Examples:
+  # After upgrading flux-scaffold: bring the layout up to date, keeping your edits:
+  flux-scaffold regen ./gitops
+
+  # Change one answer:
+  flux-scaffold regen ./gitops --set crds=remote
+
+  # In CI: fail when the repository has drifted:
+  flux-scaffold regen --check ./gitops";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "flux-scaffold",
+    version = env!("FLUX_SCAFFOLD_VERSION"),
+    about = "Scaffold GitOps repositories that run AAD Pod Identity beside the AKS Flux extension",
+    long_about = None,
+    after_help = "Run `flux-scaffold <command> --help` for examples."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Generate a layout into DIR from answers (flags, an answers file, prompts, defaults)
+    #[command(after_help = INIT_EXAMPLES)]
+    Init(InitArgs),
+    /// Re-render DIR from its recorded answers with the current packs, keeping your edits
+    #[command(after_help = REGEN_EXAMPLES)]
+    Regen(RegenArgs),
+    /// List, show and export template packs
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  flux-scaffold packs list\n  flux-scaffold packs show aks-flux-pod-identity\n  flux-scaffold packs export aks-flux-pod-identity ./my-pack"
+    )]
+    Packs(PacksCommand),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  flux-scaffold completions bash > /etc/bash_completion.d/flux-scaffold\n  flux-scaffold completions zsh > \"${fpath[1]}/_flux-scaffold\""
+    )]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff)
+    #[command(
+        after_help = "Examples:\n  flux-scaffold man > flux-scaffold.1 && man ./flux-scaffold.1"
+    )]
+    Man,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// Set an answer (repeatable); lists take comma-separated values
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Read answers from a YAML file
+    #[arg(long = "answers", value_name = "FILE")]
+    pub answers_file: Option<PathBuf>,
+    /// Template pack: a built-in name or a folder with a pack.yaml
+    #[arg(long, value_name = "NAME|DIR")]
+    pub pack: Option<String>,
+    /// Show the plan and diffs; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Show a unified diff of every change
+    #[arg(long)]
+    pub diff: bool,
+    /// Overwrite files that differ instead of stopping (init) or merging (regen)
+    #[arg(long)]
+    pub force: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print only what changes
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Folder of the GitOps repository (created if missing)
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub common: Common,
+    /// Never prompt; a missing answer is an error naming its flag
+    #[arg(long, env = "FLUX_SCAFFOLD_NO_INPUT")]
+    pub no_input: bool,
+    /// Shorthand for --no-input with every default accepted
+    #[arg(long)]
+    pub defaults: bool,
+    /// Write without asking for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RegenArgs {
+    /// Folder holding .flux-scaffold/
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub common: Common,
+    /// Write nothing; exit 1 if the repository differs from what regen would write
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PacksCommand {
+    /// List the built-in packs
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show a pack's questions and files
+    Show {
+        /// A built-in name or a folder with a pack.yaml
+        name: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Copy a built-in pack into DIR as the start of your own
+    Export { name: String, dir: PathBuf },
+}
+
+/// Run the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    match run(cli, color) {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn run(cli: Cli, color: bool) -> Result<i32, Error> {
+    match cli.command {
+        Command::Init(args) => init(args, color),
+        Command::Regen(args) => regen(args, color),
+        Command::Packs(cmd) => packs_cmd::run(cmd),
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "flux-scaffold", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::input(format!("cannot render the man page: {e}")))?;
+            print_out(&String::from_utf8_lossy(&out));
+            Ok(0)
+        }
+    }
+}
+
+fn request(dir: PathBuf, c: &Common, check: bool) -> Request {
+    Request {
+        dir,
+        pack: c.pack.clone(),
+        sets: c.sets.clone(),
+        answers_file: c.answers_file.clone(),
+        dry_run: c.dry_run,
+        force: c.force,
+        check,
+    }
+}
+
+fn init(args: InitArgs, color: bool) -> Result<i32, Error> {
+    let interactive = !args.no_input
+        && !args.defaults
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal();
+    let mut req = request(args.dir.clone(), &args.common, false);
+    let mut fs = session::real_fs();
+    let outcome = if interactive && !args.common.dry_run {
+        // Plan first, confirm, then write.
+        let mut prompter = prompt::Terminal::new();
+        req.dry_run = true;
+        let planned = session::init(&req, &mut prompter, &mut fs)?;
+        if !planned.plan.changes_anything() {
+            planned
+        } else {
+            if !args.yes {
+                eprint!(
+                    "{}",
+                    report::text(
+                        &planned,
+                        Style {
+                            diff: false,
+                            color,
+                            quiet: false
+                        },
+                        true
+                    )
+                );
+                if !prompt::confirm("Write these files?")? {
+                    return Err(Error::input("cancelled: nothing written"));
+                }
+            }
+            req.dry_run = false;
+            req.sets = recorded_sets(&planned);
+            req.answers_file = None;
+            session::init(&req, &mut NoPrompt, &mut fs)?
+        }
+    } else {
+        let mut prompter: Box<dyn Prompter> = if interactive {
+            Box::new(prompt::Terminal::new())
+        } else {
+            Box::new(NoPrompt)
+        };
+        session::init(&req, prompter.as_mut(), &mut fs)?
+    };
+    print_report("init", &args.dir, &outcome, &args.common, false, color);
+    Ok(0)
+}
+
+/// The answers of a planned run as `--set` flags, so the confirmed write
+/// uses exactly what was planned. Defaulted answers are left to default.
+fn recorded_sets(outcome: &Outcome) -> Vec<String> {
+    outcome
+        .answers
+        .given()
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.to_flag_text()))
+        .collect()
+}
+
+fn regen(args: RegenArgs, color: bool) -> Result<i32, Error> {
+    let req = request(args.dir.clone(), &args.common, args.check);
+    let mut fs = session::real_fs();
+    let outcome = session::regen(&req, &mut fs)?;
+    print_report(
+        "regen",
+        &args.dir,
+        &outcome,
+        &args.common,
+        args.check,
+        color,
+    );
+    if args.check {
+        let drift = outcome.drift();
+        if !drift.is_empty() {
+            if args.common.format == Format::Text {
+                let names: Vec<&str> = drift.iter().map(|f| f.path.as_str()).collect();
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "drift: {} would change: {}",
+                    names.len(),
+                    names.join(", ")
+                );
+            }
+            return Ok(1);
+        }
+        return Ok(0);
+    }
+    if outcome.plan.has_conflicts() {
+        let names: Vec<&str> = outcome
+            .plan
+            .files
+            .iter()
+            .filter(|f| f.action == crate::plan::Action::Conflict)
+            .map(|f| f.path.as_str())
+            .collect();
+        let _ = writeln!(
+            std::io::stderr(),
+            "conflicts: resolve the markers in {} and commit",
+            names.join(", ")
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+fn print_report(
+    command: &str,
+    dir: &std::path::Path,
+    outcome: &Outcome,
+    c: &Common,
+    check: bool,
+    color: bool,
+) {
+    let text = match c.format {
+        Format::Json => report::json(command, dir, outcome, c.dry_run, check),
+        Format::Text => report::text(
+            outcome,
+            Style {
+                diff: c.diff || c.dry_run,
+                color,
+                quiet: c.quiet,
+            },
+            c.dry_run || check,
+        ),
+    };
+    print_out(&text);
+}
+
+fn print_out(s: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes());
+    let _ = out.flush();
+}

@@ -1,0 +1,178 @@
+//! Quoting of answer values for each output language.
+//!
+//! Every value that reaches a generated file goes through one of these
+//! functions, so that no answer can add structure to the document: the
+//! output parses back to exactly the input string.
+
+/// The languages a template can be written in, chosen by the output file's
+/// extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    Yaml,
+    Bicep,
+    Hcl,
+    Shell,
+    /// Markdown and other prose: values are written as they are.
+    Text,
+}
+
+impl Lang {
+    /// The language of a file, from its name.
+    pub fn of_path(path: &str) -> Lang {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let name = name.strip_suffix(".tera").unwrap_or(name);
+        match name.rsplit_once('.').map(|(_, ext)| ext) {
+            Some("yaml" | "yml") => Lang::Yaml,
+            Some("bicep" | "bicepparam") => Lang::Bicep,
+            Some("tf" | "hcl" | "tfvars") => Lang::Hcl,
+            Some("sh" | "bash") => Lang::Shell,
+            _ if name == "Kustomization" => Lang::Yaml,
+            _ => Lang::Text,
+        }
+    }
+
+    /// Quote a string for this language.
+    pub fn quote(self, s: &str) -> String {
+        match self {
+            Lang::Yaml => yaml(s),
+            Lang::Bicep => bicep(s),
+            Lang::Hcl => hcl(s),
+            Lang::Shell => shell(s),
+            Lang::Text => s.to_string(),
+        }
+    }
+}
+
+/// A YAML scalar that reads back as the string `s`: plain where that is
+/// unambiguous, double-quoted otherwise.
+pub fn yaml(s: &str) -> String {
+    if yaml_plain_ok(s) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            '\u{85}' | '\u{a0}' | '\u{2028}' | '\u{2029}' | '\u{feff}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn yaml_plain_ok(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if !first.is_ascii_alphabetic() {
+        return false;
+    }
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-' | ':' | '@'))
+    {
+        return false;
+    }
+    if s.ends_with(':') || s.contains(": ") {
+        return false;
+    }
+    // Words that YAML 1.1 or 1.2 resolve to booleans or null.
+    const SPECIAL: &[&str] = &["y", "yes", "n", "no", "true", "false", "on", "off", "null"];
+    !SPECIAL.contains(&s.to_ascii_lowercase().as_str())
+}
+
+/// A Bicep single-quoted string literal.
+pub fn bicep(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// An HCL (Terraform) double-quoted string literal.
+pub fn hcl(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '$' | '%' if chars.peek() == Some(&'{') => {
+                out.push(c);
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A POSIX shell word: bare where every character is inert, single-quoted
+/// otherwise.
+pub fn shell(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-' | ':' | '@' | ',')
+        })
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_plain_and_quoted() {
+        assert_eq!(yaml("flux-system"), "flux-system");
+        assert_eq!(yaml("yes"), "\"yes\"");
+        assert_eq!(yaml("600"), "\"600\"");
+        assert_eq!(yaml("a: b"), "\"a: b\"");
+        assert_eq!(yaml("a\"b\n"), "\"a\\\"b\\n\"");
+    }
+
+    #[test]
+    fn shell_words() {
+        assert_eq!(shell("prereqs"), "prereqs");
+        assert_eq!(shell("it's"), r"'it'\''s'");
+        assert_eq!(shell(""), "''");
+    }
+
+    #[test]
+    fn bicep_and_hcl_interpolation_is_inert() {
+        assert_eq!(bicep("${x}'"), r"'\${x}\''");
+        assert_eq!(hcl("${x}%{y}"), "\"$${x}%%{y}\"");
+    }
+}

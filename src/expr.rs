@@ -1,0 +1,101 @@
+//! Tera expressions and small text templates over the answers: `when`
+//! conditions, defaults that use earlier answers, output paths.
+
+use crate::answers::{Answers, Value};
+use crate::escape::Lang;
+use crate::pack::{Manifest, QuestionType};
+use crate::validate;
+
+/// The tera context of a set of answers. Questions not answered (their
+/// `when` was false) are present as none, so templates can test them.
+pub fn context(manifest: &Manifest, answers: &Answers) -> tera::Context {
+    let mut ctx = tera::Context::new();
+    for q in &manifest.questions {
+        let value = match answers.values.get(&q.key) {
+            None => tera::Value::none(),
+            Some(Value::Str(s)) if q.kind == QuestionType::GitRef => {
+                let (kind, value) = validate::git_ref(s).unwrap_or(("branch", s.as_str()));
+                let mut map = tera::Map::new();
+                map.insert("kind".into(), kind.into());
+                map.insert("value".into(), value.into());
+                tera::Value::from(map)
+            }
+            Some(v) => tera::Value::from_serializable(v),
+        };
+        ctx.insert_value(q.key.clone(), value);
+    }
+    ctx
+}
+
+/// Evaluate a condition such as `pod_identity == "helm"`.
+pub fn eval(expr: &str, ctx: &tera::Context) -> Result<bool, String> {
+    let out = render_text(&format!("{{% if {expr} %}}1{{% endif %}}"), ctx)?;
+    Ok(out == "1")
+}
+
+/// Render a one-off text template with no quoting.
+pub fn render_text(template: &str, ctx: &tera::Context) -> Result<String, String> {
+    let mut tera = engine(Lang::Text);
+    tera.add_raw_template("__text", template)
+        .map_err(|e| flatten(&e))?;
+    tera.render("__text", ctx).map_err(|e| flatten(&e))
+}
+
+/// A tera engine whose autoescape quotes every interpolated string for
+/// `lang`, with the quoting filters registered.
+pub fn engine(lang: Lang) -> tera::Tera {
+    let mut tera = tera::Tera::new();
+    match lang {
+        Lang::Text => tera.autoescape_on(Vec::<&str>::new()),
+        Lang::Yaml => tera.set_escape_fn(|s, out| out.write_all(Lang::Yaml.quote(s).as_bytes())),
+        Lang::Bicep => tera.set_escape_fn(|s, out| out.write_all(Lang::Bicep.quote(s).as_bytes())),
+        Lang::Hcl => tera.set_escape_fn(|s, out| out.write_all(Lang::Hcl.quote(s).as_bytes())),
+        Lang::Shell => tera.set_escape_fn(|s, out| out.write_all(Lang::Shell.quote(s).as_bytes())),
+    }
+    if lang != Lang::Text {
+        tera.autoescape_on([""]);
+    }
+    for (name, l) in [
+        ("yaml", Lang::Yaml),
+        ("bicep", Lang::Bicep),
+        ("hcl", Lang::Hcl),
+        ("sh", Lang::Shell),
+    ] {
+        tera.register_filter(
+            name,
+            move |v: tera::Value, _: tera::Kwargs, _: &tera::State| quote_value(l, &v),
+        );
+    }
+    tera.register_filter(
+        "q",
+        move |v: tera::Value, _: tera::Kwargs, _: &tera::State| quote_value(lang, &v),
+    );
+    tera.register_filter("seconds", |v: &str, _: tera::Kwargs, _: &tera::State| {
+        validate::duration_seconds(v)
+    });
+    tera
+}
+
+/// A value quoted for `lang` and marked safe: strings are quoted, numbers
+/// and booleans written as literals.
+fn quote_value(lang: Lang, v: &tera::Value) -> tera::Value {
+    if let Some(s) = v.as_str() {
+        return tera::Value::safe_string(&lang.quote(s));
+    }
+    if v.is_number() || v.is_bool() {
+        return tera::Value::safe_string(&v.to_string());
+    }
+    tera::Value::safe_string(&lang.quote(&v.to_string()))
+}
+
+/// A tera error as one line, with its causes.
+pub fn flatten(e: &tera::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg.split_whitespace().collect::<Vec<_>>().join(" ")
+}

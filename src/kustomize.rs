@@ -1,0 +1,465 @@
+//! Format-preserving edits of a user's kustomization file: add entries to
+//! `resources` and change no other byte. Every edit is checked by parsing
+//! the result; anything this cannot do exactly is refused with a reason.
+
+use crate::escape;
+
+/// The file names kustomize accepts, in its order of preference.
+pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// What patching a kustomization does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Patched {
+    /// Every entry is already listed: the file stays as it is.
+    Unchanged,
+    /// The new bytes of the file.
+    Changed(Vec<u8>),
+}
+
+/// A new kustomization listing `entries`.
+pub fn new_kustomization(entries: &[String]) -> String {
+    let mut out = String::from(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+    );
+    for e in entries {
+        out.push_str("- ");
+        out.push_str(&escape::yaml(e));
+        out.push('\n');
+    }
+    out
+}
+
+/// Ensure every entry is listed in `resources`. `Err` holds the reason the
+/// file cannot be edited safely; the caller leaves it as it was.
+pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String> {
+    let (bom, body) = match input.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (&input[..3], rest),
+        None => (&input[..0], input),
+    };
+    let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
+    let data = parse(text)?;
+    let existing = listed_resources(&data)?;
+    let missing: Vec<&String> = entries
+        .iter()
+        .filter(|e| !existing.iter().any(|x| same_entry(x, e)))
+        .collect();
+    if missing.is_empty() {
+        return Ok(Patched::Unchanged);
+    }
+    let edited = insert(text, &data, &missing)?;
+    verify(&data, &existing, &missing, &edited)?;
+    let mut out = bom.to_vec();
+    out.extend_from_slice(edited.as_bytes());
+    Ok(Patched::Changed(out))
+}
+
+fn parse(text: &str) -> Result<serde_yaml::Value, String> {
+    match serde_yaml::from_str::<serde_yaml::Value>(text) {
+        Ok(v) => Ok(v),
+        Err(e) if e.to_string().contains("more than one document") => {
+            Err("it holds more than one YAML document".into())
+        }
+        Err(e) => Err(format!("it is not valid YAML ({e})")),
+    }
+}
+
+fn listed_resources(data: &serde_yaml::Value) -> Result<Vec<String>, String> {
+    let map = match data {
+        serde_yaml::Value::Null => return Ok(Vec::new()),
+        serde_yaml::Value::Mapping(m) => m,
+        _ => return Err("its top level is not a mapping".into()),
+    };
+    match map.get("resources") {
+        None | Some(serde_yaml::Value::Null) => Ok(Vec::new()),
+        Some(serde_yaml::Value::Sequence(items)) => items
+            .iter()
+            .map(|i| match i {
+                serde_yaml::Value::String(s) => Ok(s.clone()),
+                _ => Err("its resources list holds something other than strings".to_string()),
+            })
+            .collect(),
+        Some(_) => Err("its resources is not a list".into()),
+    }
+}
+
+fn same_entry(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.trim_start_matches("./").trim_end_matches('/').to_string();
+    norm(a) == norm(b)
+}
+
+/// One line of the text: its start offset, its content without the line
+/// ending, and the offset just past its line ending.
+struct Line<'a> {
+    start: usize,
+    text: &'a str,
+    end: usize,
+}
+
+fn lines(text: &str) -> Vec<Line<'_>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let nl = text[start..].find('\n').map(|i| start + i);
+        let (content_end, end) = match nl {
+            Some(i) => (
+                if i > start && text.as_bytes()[i - 1] == b'\r' {
+                    i - 1
+                } else {
+                    i
+                },
+                i + 1,
+            ),
+            None => (text.len(), text.len()),
+        };
+        out.push(Line {
+            start,
+            text: &text[start..content_end],
+            end,
+        });
+        start = end;
+    }
+    out
+}
+
+fn indent(s: &str) -> usize {
+    s.len() - s.trim_start_matches(' ').len()
+}
+
+fn is_blank_or_comment(s: &str) -> bool {
+    let t = s.trim_start();
+    t.is_empty() || t.starts_with('#')
+}
+
+fn is_marker(s: &str) -> bool {
+    s.starts_with("---") || s.starts_with("...") || s.starts_with('%')
+}
+
+fn is_seq_item(s: &str) -> bool {
+    let t = s.trim_start_matches(' ');
+    t == "-" || t.starts_with("- ")
+}
+
+/// The scalar of `entry` in the quoting style the list already uses.
+fn styled_entry(entry: &str, existing_items: &[&str]) -> String {
+    let all =
+        |q: char| !existing_items.is_empty() && existing_items.iter().all(|i| i.starts_with(q));
+    let plain = escape::yaml(entry);
+    if all('"') && !plain.starts_with('"') {
+        format!("\"{plain}\"")
+    } else if all('\'') && !plain.starts_with('"') {
+        format!("'{plain}'")
+    } else {
+        plain
+    }
+}
+
+fn insert(text: &str, data: &serde_yaml::Value, missing: &[&String]) -> Result<String, String> {
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let lines = lines(text);
+    let top = lines
+        .iter()
+        .find(|l| !is_blank_or_comment(l.text) && !is_marker(l.text))
+        .map(|l| indent(l.text))
+        .unwrap_or(0);
+    let key_lines: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| indent(l.text) == top && resources_key_rest(&l.text[top..]).is_some())
+        .map(|(i, _)| i)
+        .collect();
+    let has_key = matches!(data, serde_yaml::Value::Mapping(m) if m.contains_key("resources"));
+    match (key_lines.as_slice(), has_key) {
+        ([], false) => Ok(append_key(text, &lines, top, eol, missing)),
+        ([i], true) => {
+            let line = &lines[*i];
+            let rest = resources_key_rest(&line.text[top..]).unwrap_or("");
+            let value = strip_comment(rest).trim();
+            if value.starts_with('[') {
+                let open = line.start
+                    + top
+                    + (line.text[top..].len() - rest.len())
+                    + rest.find('[').unwrap_or(0);
+                insert_flow(text, open, missing)
+            } else if value.is_empty() {
+                Ok(insert_block(text, &lines, *i, top, eol, missing))
+            } else {
+                Err(format!(
+                    "its resources value '{value}' has a form this tool does not edit"
+                ))
+            }
+        }
+        _ => Err("its resources key is not a plain top-level key".into()),
+    }
+}
+
+/// The text after `resources:` when `s` starts with that key.
+fn resources_key_rest(s: &str) -> Option<&str> {
+    for key in ["resources", "\"resources\"", "'resources'"] {
+        if let Some(rest) = s.strip_prefix(key) {
+            let rest = rest.trim_start_matches(' ');
+            if let Some(after) = rest.strip_prefix(':')
+                && (after.is_empty() || after.starts_with([' ', '\t']))
+            {
+                return Some(after);
+            }
+        }
+    }
+    None
+}
+
+fn strip_comment(s: &str) -> &str {
+    let t = s.trim_start();
+    if t.starts_with('#') {
+        return "";
+    }
+    // A comment starts at " #" outside quotes; flow lists of names rarely hold one.
+    let mut in_single = false;
+    let mut in_double = false;
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\'' if !in_double => in_single = !in_single,
+            b'"' if !in_single => in_double = !in_double,
+            b'#' if !in_single && !in_double && i > 0 && matches!(bytes[i - 1], b' ' | b'\t') => {
+                return &s[..i];
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
+/// The sequence indentation the file already uses for block lists under
+/// top-level keys: 0 (flush) unless it indents them.
+fn seq_offset(lines: &[Line<'_>], top: usize) -> usize {
+    for (i, l) in lines.iter().enumerate() {
+        if indent(l.text) == top
+            && !is_blank_or_comment(l.text)
+            && l.text.trim_end().ends_with(':')
+            && let Some(next) = lines[i + 1..].iter().find(|n| !is_blank_or_comment(n.text))
+            && is_seq_item(next.text)
+            && indent(next.text) >= top
+        {
+            return indent(next.text) - top;
+        }
+    }
+    0
+}
+
+fn append_key(
+    text: &str,
+    lines: &[Line<'_>],
+    top: usize,
+    eol: &str,
+    missing: &[&String],
+) -> String {
+    let pad = " ".repeat(top);
+    let item_pad = " ".repeat(top + seq_offset(lines, top));
+    let mut add = String::new();
+    let ends_open = !text.is_empty() && !text.ends_with('\n');
+    if ends_open {
+        add.push_str(eol);
+    }
+    add.push_str(&format!("{pad}resources:"));
+    for e in missing {
+        add.push_str(eol);
+        add.push_str(&format!("{item_pad}- {}", escape::yaml(e)));
+    }
+    if !ends_open {
+        add.push_str(eol);
+    }
+    format!("{text}{add}")
+}
+
+fn insert_block(
+    text: &str,
+    lines: &[Line<'_>],
+    key: usize,
+    top: usize,
+    eol: &str,
+    missing: &[&String],
+) -> String {
+    let first = lines[key + 1..]
+        .iter()
+        .position(|l| !is_blank_or_comment(l.text))
+        .map(|p| key + 1 + p);
+    let seq_indent = match first {
+        Some(i) if is_seq_item(lines[i].text) && indent(lines[i].text) >= top => {
+            Some(indent(lines[i].text))
+        }
+        _ => None,
+    };
+    let (after, item_indent, items) = match seq_indent {
+        None => (key, top + seq_offset(lines, top), Vec::new()),
+        Some(si) => {
+            let mut last = key;
+            let mut items = Vec::new();
+            for (i, l) in lines.iter().enumerate().skip(key + 1) {
+                if is_blank_or_comment(l.text) {
+                    continue;
+                }
+                let ind = indent(l.text);
+                if ind == si && is_seq_item(l.text) {
+                    items.push(l.text[ind + 1..].trim_start());
+                    last = i;
+                } else if ind > si {
+                    last = i;
+                } else {
+                    break;
+                }
+            }
+            (last, si, items)
+        }
+    };
+    let line = &lines[after];
+    let pad = " ".repeat(item_indent);
+    let mut add = String::new();
+    let open = line.end == line.start + line.text.len();
+    for (n, e) in missing.iter().enumerate() {
+        if open || n > 0 {
+            add.push_str(eol);
+        }
+        add.push_str(&format!("{pad}- {}", styled_entry(e, &items)));
+        if !open && n + 1 == missing.len() {
+            add.push_str(eol);
+        }
+    }
+    let at = line.end;
+    format!("{}{add}{}", &text[..at], &text[at..])
+}
+
+fn insert_flow(text: &str, open: usize, missing: &[&String]) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut in_single = false;
+    let mut in_double = false;
+    let mut close = None;
+    let mut i = open + 1;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'\\' if in_double => i += 1,
+            b'\'' if !in_double => in_single = !in_single,
+            b'"' if !in_single => in_double = !in_double,
+            b'[' | b'{' if !in_single && !in_double => {
+                return Err("its resources flow list nests other collections".into());
+            }
+            b'#' if !in_single && !in_double => {
+                return Err("its resources flow list holds a comment".into());
+            }
+            b']' if !in_single && !in_double => {
+                close = Some(i);
+                break;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let close = close.ok_or("its resources flow list is not closed")?;
+    let inner = &text[open + 1..close];
+    let last = inner.trim_end();
+    let at = open + 1 + last.len();
+    let items: Vec<String> = missing.iter().map(|e| escape::yaml(e)).collect();
+    let joined = items.join(", ");
+    let add = if last.trim().is_empty() {
+        joined
+    } else if last.ends_with(',') {
+        format!(" {joined}")
+    } else {
+        format!(", {joined}")
+    };
+    Ok(format!("{}{add}{}", &text[..at], &text[at..]))
+}
+
+fn verify(
+    before: &serde_yaml::Value,
+    existing: &[String],
+    missing: &[&String],
+    edited: &str,
+) -> Result<(), String> {
+    let after = parse(edited).map_err(|e| format!("the edited file would not parse: {e}"))?;
+    let mut expected = match before {
+        serde_yaml::Value::Mapping(m) => m.clone(),
+        _ => serde_yaml::Mapping::new(),
+    };
+    let mut list: Vec<serde_yaml::Value> = existing.iter().map(|s| s.as_str().into()).collect();
+    list.extend(missing.iter().map(|s| s.as_str().into()));
+    expected.insert("resources".into(), serde_yaml::Value::Sequence(list));
+    if after != serde_yaml::Value::Mapping(expected) {
+        return Err(
+            "its layout is one this tool cannot add an entry to without changing other content"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patch(input: &str) -> String {
+        match add_resources(input.as_bytes(), &["flux-exception.yaml".to_string()]).unwrap() {
+            Patched::Changed(b) => String::from_utf8(b).unwrap(),
+            Patched::Unchanged => input.to_string(),
+        }
+    }
+
+    #[test]
+    fn block_list_indented() {
+        let input = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - sources\n  - nginx # web\n\n# trailing\n";
+        assert_eq!(
+            patch(input),
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - sources\n  - nginx # web\n  - flux-exception.yaml\n\n# trailing\n"
+        );
+    }
+
+    #[test]
+    fn flush_list_crlf_without_final_newline() {
+        let input = "resources:\r\n- a\r\n- b";
+        assert_eq!(
+            patch(input),
+            "resources:\r\n- a\r\n- b\r\n- flux-exception.yaml"
+        );
+    }
+
+    #[test]
+    fn flow_list_and_missing_key() {
+        assert_eq!(
+            patch("resources: [a, b]\n"),
+            "resources: [a, b, flux-exception.yaml]\n"
+        );
+        assert_eq!(
+            patch("resources: []\n"),
+            "resources: [flux-exception.yaml]\n"
+        );
+        assert_eq!(
+            patch("---\nkind: Kustomization\n"),
+            "---\nkind: Kustomization\nresources:\n- flux-exception.yaml\n"
+        );
+    }
+
+    #[test]
+    fn present_entry_is_left_alone() {
+        let input = "resources:\n- ./flux-exception.yaml\n";
+        assert_eq!(
+            add_resources(input.as_bytes(), &["flux-exception.yaml".into()]).unwrap(),
+            Patched::Unchanged
+        );
+    }
+
+    #[test]
+    fn quoted_items_keep_their_style() {
+        assert_eq!(
+            patch("resources:\n- \"a\"\n"),
+            "resources:\n- \"a\"\n- \"flux-exception.yaml\"\n"
+        );
+    }
+
+    #[test]
+    fn refusals() {
+        let e = |s: &str| add_resources(s.as_bytes(), &["x.yaml".into()]).unwrap_err();
+        assert!(e("a: 1\n---\nb: 2\n").contains("more than one"));
+        assert!(e("resources: foo\n").contains("not a list"));
+        assert!(e("- a\n").contains("not a mapping"));
+    }
+}

@@ -1,0 +1,25 @@
+//! flux-scaffold: generate the GitOps files and infrastructure code that let
+//! AAD Pod Identity run beside the AKS Flux extension.
+//!
+//! Data flow: answers ([`answers`]) → render ([`render`]) → plan ([`plan`])
+//! → apply ([`apply`]) or report ([`report`]); [`session`] ties them
+//! together and [`cli`] is the command line around it.
+
+pub mod answers;
+pub mod apply;
+pub mod cli;
+pub mod error;
+pub mod escape;
+pub mod expr;
+pub mod kustomize;
+pub mod merge;
+pub mod pack;
+pub mod packs_cmd;
+pub mod plan;
+pub mod prompt;
+pub mod render;
+pub mod report;
+pub mod session;
+pub mod state;
+pub mod tree;
+pub mod validate;

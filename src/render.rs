@@ -1,0 +1,117 @@
+//! Render a pack with a set of answers into the list of files it produces.
+//! Pure: reads only the pack, never the target folder.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::answers::{Answers, Value};
+use crate::error::{Error, Result};
+use crate::escape::Lang;
+use crate::expr;
+use crate::pack::{Ownership, Pack, safe_relative};
+
+/// One file the pack produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Path relative to the target folder, with `/` separators.
+    pub path: String,
+    pub ownership: Ownership,
+    /// The content (empty for `patch` files).
+    pub content: Vec<u8>,
+    /// For `patch` files: kustomization `resources` entries to ensure.
+    pub resources: Vec<String>,
+    pub executable: bool,
+}
+
+/// Every file `pack` produces for `answers`, sorted by path.
+pub fn render(pack: &Pack, answers: &Answers) -> Result<Vec<Rendered>> {
+    let manifest = &pack.manifest;
+    let base_ctx = expr::context(manifest, answers);
+    let mut engines: HashMap<Lang, tera::Tera> = HashMap::new();
+    let mut out: BTreeMap<String, Rendered> = BTreeMap::new();
+    let err =
+        |what: &str, e: String| Error::input(format!("pack '{}': {what}: {e}", manifest.name));
+
+    for spec in &manifest.files {
+        let items: Vec<Option<String>> = match &spec.each {
+            Some(key) => match answers.values.get(key) {
+                Some(Value::List(l)) => l.iter().cloned().map(Some).collect(),
+                _ => Vec::new(),
+            },
+            None => vec![None],
+        };
+        for item in items {
+            let mut ctx = base_ctx.clone();
+            if let Some(item) = &item {
+                ctx.insert("item", item);
+            }
+            if let Some(when) = &spec.when
+                && !expr::eval(when, &ctx)
+                    .map_err(|e| err(&format!("file '{}': when", spec.path), e))?
+            {
+                continue;
+            }
+            let path = expr::render_text(&spec.path, &ctx)
+                .map_err(|e| err(&format!("file '{}': path", spec.path), e))?;
+            let path = output_path(&path).ok_or_else(|| {
+                err(
+                    &format!("file '{}'", spec.path),
+                    format!("output path '{path}' is not inside the target folder"),
+                )
+            })?;
+            let content = if let Some(t) = &spec.template {
+                let lang = Lang::of_path(&path);
+                let engine = engines.entry(lang).or_insert_with(|| expr::engine(lang));
+                if !engine.contains_template(t) {
+                    let bytes = pack.read(t)?;
+                    let text = String::from_utf8(bytes)
+                        .map_err(|_| err(&format!("template '{t}'"), "is not UTF-8".into()))?;
+                    engine
+                        .add_raw_template(t, &text)
+                        .map_err(|e| err(&format!("template '{t}'"), expr::flatten(&e)))?;
+                }
+                engine
+                    .render(t, &ctx)
+                    .map_err(|e| err(&format!("template '{t}'"), expr::flatten(&e)))?
+                    .into_bytes()
+            } else if let Some(c) = &spec.copy {
+                pack.read(c)?
+            } else {
+                Vec::new()
+            };
+            let resources = match &spec.patch {
+                Some(p) => p
+                    .kustomize_resources
+                    .iter()
+                    .map(|r| expr::render_text(r, &ctx).map_err(|e| err("patch entry", e)))
+                    .collect::<Result<Vec<_>>>()?,
+                None => Vec::new(),
+            };
+            let file = Rendered {
+                path: path.clone(),
+                ownership: spec.ownership,
+                content,
+                resources,
+                executable: spec.executable,
+            };
+            if out.insert(path.clone(), file).is_some() {
+                return Err(err(
+                    "files",
+                    format!("two files would be written to '{path}'"),
+                ));
+            }
+        }
+    }
+    Ok(out.into_values().collect())
+}
+
+/// A rendered output path in canonical form, or None when it would leave
+/// the target folder or enter the tool's own state.
+fn output_path(p: &str) -> Option<String> {
+    let rel = safe_relative(p)?;
+    let s = rel.to_string_lossy().replace('\\', "/");
+    let first = s.split('/').next().unwrap_or("");
+    if first == ".git" || first == ".flux-scaffold" || s.chars().any(|c| c.is_control()) {
+        return None;
+    }
+    Some(s)
+}

@@ -1,0 +1,204 @@
+//! Turn an outcome into what the user reads: a text summary (with diffs on
+//! request) or one JSON document.
+
+use std::fmt::Write;
+
+use serde::Serialize;
+use similar::TextDiff;
+
+use crate::plan::{Action, FileOp};
+use crate::session::Outcome;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Options of the report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    pub diff: bool,
+    pub color: bool,
+    pub quiet: bool,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    path: &'a str,
+    action: Action,
+    ownership: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    conflicts: usize,
+}
+
+#[derive(Serialize)]
+struct JsonMoved<'a> {
+    key: &'a str,
+    from: String,
+    to: String,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    command: &'a str,
+    dir: String,
+    pack: &'a crate::state::PackRef,
+    dry_run: bool,
+    written: bool,
+    files: Vec<JsonFile<'a>>,
+    moved_defaults: Vec<JsonMoved<'a>>,
+    dropped_answers: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    drift: Option<Vec<&'a str>>,
+}
+
+/// The JSON document of a run.
+pub fn json(
+    command: &str,
+    dir: &std::path::Path,
+    outcome: &Outcome,
+    dry_run: bool,
+    check: bool,
+) -> String {
+    let report = JsonReport {
+        command,
+        dir: dir.display().to_string(),
+        pack: &outcome.pack,
+        dry_run,
+        written: outcome.applied,
+        files: outcome
+            .plan
+            .files
+            .iter()
+            .map(|f| JsonFile {
+                path: &f.path,
+                action: f.action,
+                ownership: f.ownership.name(),
+                note: f.note.as_deref(),
+                conflicts: f.conflicts,
+            })
+            .collect(),
+        moved_defaults: outcome
+            .moved_defaults
+            .iter()
+            .map(|(k, a, b)| JsonMoved {
+                key: k,
+                from: a.to_flag_text(),
+                to: b.to_flag_text(),
+            })
+            .collect(),
+        dropped_answers: &outcome.dropped_answers,
+        drift: check.then(|| outcome.drift().iter().map(|f| f.path.as_str()).collect()),
+    };
+    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+}
+
+/// The text report: one line per file, then a summary.
+pub fn text(outcome: &Outcome, style: Style, dry_run: bool) -> String {
+    let mut out = String::new();
+    for f in &outcome.plan.files {
+        if style.quiet && !f.action.writes() && f.action != Action::Conflict {
+            continue;
+        }
+        let action = paint(style.color, f.action, &format!("{:<9}", f.action.name()));
+        let _ = write!(out, "{action}  {}", f.path);
+        if let Some(n) = &f.note {
+            let _ = write!(out, "  ({n})");
+        }
+        if f.conflicts > 0 {
+            let _ = write!(
+                out,
+                "  [{} conflict{}]",
+                f.conflicts,
+                if f.conflicts == 1 { "" } else { "s" }
+            );
+        }
+        out.push('\n');
+        if style.diff && f.action.writes() {
+            out.push_str(&diff(f));
+        }
+    }
+    for (k, a, b) in &outcome.moved_defaults {
+        let _ = writeln!(
+            out,
+            "default   {k}: {} -> {}",
+            a.to_flag_text(),
+            b.to_flag_text()
+        );
+    }
+    for k in &outcome.dropped_answers {
+        let _ = writeln!(out, "dropped   answer {k} (the pack no longer asks it)");
+    }
+    if !style.quiet {
+        out.push_str(&summary(outcome, dry_run));
+    }
+    out
+}
+
+fn summary(outcome: &Outcome, dry_run: bool) -> String {
+    let mut counts: Vec<(Action, usize)> = Vec::new();
+    for f in &outcome.plan.files {
+        match counts.iter_mut().find(|(a, _)| *a == f.action) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((f.action, 1)),
+        }
+    }
+    counts.sort_by_key(|(a, _)| *a as u8);
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(a, n)| format!("{n} {}", a.name()))
+        .collect();
+    let verdict = if dry_run {
+        "dry run: nothing written"
+    } else if outcome.applied {
+        "written"
+    } else {
+        "nothing to do"
+    };
+    format!("{}; {verdict}\n", parts.join(", "))
+}
+
+/// The unified diff of one file's change.
+pub fn diff(f: &FileOp) -> String {
+    let old = f
+        .old
+        .as_deref()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let new = f
+        .new
+        .as_deref()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    let a = if f.old.is_some() {
+        format!("a/{}", f.path)
+    } else {
+        "/dev/null".into()
+    };
+    let b = if f.action == Action::Remove {
+        "/dev/null".into()
+    } else {
+        format!("b/{}", f.path)
+    };
+    TextDiff::from_lines(old.as_ref(), new.as_ref())
+        .unified_diff()
+        .context_radius(3)
+        .header(&a, &b)
+        .to_string()
+}
+
+fn paint(color: bool, action: Action, s: &str) -> String {
+    if !color {
+        return s.to_string();
+    }
+    let code = match action {
+        Action::Create | Action::Patch | Action::Merge | Action::Update => "32",
+        Action::Conflict => "31",
+        Action::Remove => "33",
+        Action::Unchanged | Action::Keep => "2",
+    };
+    format!("\x1b[{code}m{s}\x1b[0m")
+}

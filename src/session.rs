@@ -1,0 +1,248 @@
+//! The commands' core: gather answers, render, plan, and apply. Never
+//! prompts (a [`Prompter`] is passed in) and never prints (it returns an
+//! [`Outcome`] for the report).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::answers::{self, Answers, Prompter, Raw, Value};
+use crate::apply::{self, Fs};
+use crate::error::{Error, Result};
+use crate::pack::{DEFAULT_PACK, Pack};
+use crate::plan::{self, Action, Plan};
+use crate::render;
+use crate::state::{self, AnswersFile, FilesFile, PackRef, State};
+use crate::tree::{DiskTree, Tree};
+
+/// What a writing command was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub dir: PathBuf,
+    /// `--pack`: a built-in name or a folder.
+    pub pack: Option<String>,
+    /// `--set key=value`, in order.
+    pub sets: Vec<String>,
+    /// `--answers FILE`.
+    pub answers_file: Option<PathBuf>,
+    pub dry_run: bool,
+    pub force: bool,
+    /// regen --check: report drift, write nothing.
+    pub check: bool,
+}
+
+/// What a run did or would do.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub pack: PackRef,
+    pub answers: Answers,
+    pub plan: Plan,
+    /// Whether the plan was written.
+    pub applied: bool,
+    /// Defaults that moved since the last run: (key, old, new).
+    pub moved_defaults: Vec<(String, Value, Value)>,
+    /// Recorded answers the pack no longer asks, dropped.
+    pub dropped_answers: Vec<String>,
+}
+
+impl Outcome {
+    /// Files that differ from what the tool would write (regen --check).
+    pub fn drift(&self) -> Vec<&plan::FileOp> {
+        self.plan
+            .files
+            .iter()
+            .filter(|f| {
+                f.action.writes()
+                    || (f.ownership == crate::pack::Ownership::Managed
+                        && f.action != Action::Unchanged)
+            })
+            .collect()
+    }
+}
+
+/// `init`: answers from flags, an answers file, the prompter and defaults.
+pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Result<Outcome> {
+    let tree = DiskTree::new(&req.dir);
+    let previous = load_state(&tree)?;
+    let pack = Pack::load(req.pack.as_deref().unwrap_or(DEFAULT_PACK))?;
+    let given = given_answers(req)?;
+    let answers = answers::resolve(&pack.manifest, &given, prompter)?;
+    let opts = plan::Options {
+        force: req.force,
+        merge: false,
+    };
+    finish(
+        req,
+        &tree,
+        &pack,
+        answers,
+        previous.as_ref(),
+        opts,
+        fs,
+        Vec::new(),
+        Vec::new(),
+    )
+}
+
+/// `regen`: the recorded answers (changed by `--set`), the pack as it is now,
+/// merged with the user's edits.
+pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
+    let tree = DiskTree::new(&req.dir);
+    let previous = load_state(&tree)?.ok_or_else(|| {
+        Error::input(format!(
+            "{} has no {}: run `flux-scaffold init` there first",
+            req.dir.display(),
+            state::ANSWERS
+        ))
+    })?;
+    let pack = match (&req.pack, &previous.answers.pack.path) {
+        (Some(spec), _) => Pack::load(spec)?,
+        (None, Some(path)) => Pack::from_dir(&req.dir.join(path))?,
+        (None, None) => Pack::builtin(&previous.answers.pack.name)?,
+    };
+    let known: Vec<&str> = pack
+        .manifest
+        .questions
+        .iter()
+        .map(|q| q.key.as_str())
+        .collect();
+    let mut given: BTreeMap<String, Raw> = BTreeMap::new();
+    let mut dropped = Vec::new();
+    for (k, v) in &previous.answers.answers {
+        if known.contains(&k.as_str()) {
+            let yaml = serde_yaml::to_value(v).unwrap_or(serde_yaml::Value::Null);
+            given.insert(k.clone(), Raw::Yaml(yaml));
+        } else {
+            dropped.push(k.clone());
+        }
+    }
+    given.extend(given_answers(req)?);
+    let answers = answers::resolve(&pack.manifest, &given, &mut answers::NoPrompt)?;
+    let moved = previous
+        .answers
+        .defaults
+        .iter()
+        .filter(|(k, _)| answers.defaulted.contains(*k))
+        .filter_map(|(k, old)| {
+            let new = answers.values.get(k)?;
+            (new != old).then(|| (k.clone(), old.clone(), new.clone()))
+        })
+        .collect();
+    let opts = plan::Options {
+        force: req.force,
+        merge: true,
+    };
+    finish(
+        req,
+        &tree,
+        &pack,
+        answers,
+        Some(&previous),
+        opts,
+        fs,
+        moved,
+        dropped,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    req: &Request,
+    tree: &DiskTree,
+    pack: &Pack,
+    answers: Answers,
+    previous: Option<&State>,
+    opts: plan::Options,
+    fs: &mut dyn Fs,
+    moved_defaults: Vec<(String, Value, Value)>,
+    dropped_answers: Vec<String>,
+) -> Result<Outcome> {
+    let rendered = render::render(pack, &answers)?;
+    let pack_ref = PackRef {
+        name: pack.manifest.name.clone(),
+        version: pack.manifest.version.clone(),
+        path: pack_path(pack, req),
+    };
+    let answers_file = AnswersFile::new(pack_ref.clone(), &answers);
+    let plan = plan::plan(&rendered, previous, &answers_file, tree, opts)?;
+    let write = !req.dry_run && !req.check && plan.changes_anything();
+    if write {
+        apply::apply(&plan, tree, fs)?;
+    }
+    Ok(Outcome {
+        pack: pack_ref,
+        answers,
+        plan,
+        applied: write,
+        moved_defaults,
+        dropped_answers,
+    })
+}
+
+/// Where a pack loaded from disk lives, relative to the layout when it is inside it.
+fn pack_path(pack: &Pack, req: &Request) -> Option<String> {
+    if pack.is_builtin() {
+        return None;
+    }
+    let spec = Path::new(req.pack.as_deref()?);
+    let abs = spec.canonicalize().ok()?;
+    let root = req.dir.canonicalize().ok();
+    match root.and_then(|r| abs.strip_prefix(&r).ok().map(Path::to_path_buf)) {
+        Some(rel) => Some(rel.to_string_lossy().into_owned()),
+        None => Some(abs.to_string_lossy().into_owned()),
+    }
+}
+
+fn given_answers(req: &Request) -> Result<BTreeMap<String, Raw>> {
+    let mut given = BTreeMap::new();
+    if let Some(path) = &req.answers_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::input(format!("cannot read answers file {}: {e}", path.display()))
+        })?;
+        given.extend(answers::parse_answers_file(
+            &text,
+            &path.display().to_string(),
+        )?);
+    }
+    given.extend(answers::parse_sets(&req.sets)?);
+    Ok(given)
+}
+
+/// The recorded state of the layout at `tree`, if any.
+pub fn load_state(tree: &dyn Tree) -> Result<Option<State>> {
+    let Some(bytes) = tree.read(state::ANSWERS)? else {
+        return Ok(None);
+    };
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::input(format!("{}: is not UTF-8", state::ANSWERS)))?;
+    let answers = AnswersFile::parse(&text, state::ANSWERS)?;
+    let tool = env!("CARGO_PKG_VERSION");
+    if state::newer_than(&answers.tool_version, tool) {
+        return Err(Error::input(format!(
+            "{} was written by flux-scaffold {}, newer than this {tool}: upgrade flux-scaffold",
+            state::ANSWERS,
+            answers.tool_version
+        )));
+    }
+    let files = match tree.read(state::FILES)? {
+        Some(b) => FilesFile::parse(&String::from_utf8_lossy(&b), state::FILES)?,
+        None => FilesFile::default(),
+    };
+    let mut base = BTreeMap::new();
+    for (path, rec) in &files.files {
+        if rec.ownership == crate::pack::Ownership::Managed
+            && let Some(b) = tree.read(&state::base_path(path))?
+        {
+            base.insert(path.clone(), b);
+        }
+    }
+    Ok(Some(State {
+        answers,
+        files,
+        base,
+    }))
+}
+
+/// The file system of a real run.
+pub fn real_fs() -> impl Fs {
+    apply::RealFs
+}

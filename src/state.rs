@@ -1,0 +1,163 @@
+//! The record kept in `.flux-scaffold/` beside the generated files: which
+//! pack and answers produced them, and what was last written to each
+//! managed file (the base for three-way merges).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::answers::{Answers, Value};
+use crate::error::{Error, Result};
+use crate::pack::Ownership;
+
+pub const DIR: &str = ".flux-scaffold";
+pub const ANSWERS: &str = ".flux-scaffold/answers.yaml";
+pub const FILES: &str = ".flux-scaffold/files.yaml";
+pub const BASE: &str = ".flux-scaffold/base";
+
+/// `answers.yaml`: what produced the layout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersFile {
+    pub tool_version: String,
+    pub pack: PackRef,
+    /// Answers the user chose; kept across upgrades.
+    #[serde(default)]
+    pub answers: BTreeMap<String, Value>,
+    /// Answers left at the pack's defaults; they follow new defaults.
+    #[serde(default)]
+    pub defaults: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackRef {
+    pub name: String,
+    pub version: String,
+    /// The folder of a pack loaded with `--pack`, relative to the layout
+    /// root where possible; absent for built-in packs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// `files.yaml`: every file the tool wrote or patched.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilesFile {
+    #[serde(default)]
+    pub files: BTreeMap<String, FileRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRecord {
+    pub ownership: Ownership,
+    /// SHA-256 of the content as last written (managed and once files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Entries ensured in a patched kustomization.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+}
+
+/// The whole recorded state of a layout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct State {
+    pub answers: AnswersFile,
+    pub files: FilesFile,
+    /// Content as last written, by path, for managed files.
+    pub base: BTreeMap<String, Vec<u8>>,
+}
+
+impl AnswersFile {
+    pub fn new(pack: PackRef, answers: &Answers) -> Self {
+        let mut given = BTreeMap::new();
+        let mut defaults = BTreeMap::new();
+        for (k, v) in &answers.values {
+            if answers.defaulted.contains(k) {
+                defaults.insert(k.clone(), v.clone());
+            } else {
+                given.insert(k.clone(), v.clone());
+            }
+        }
+        AnswersFile {
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            pack,
+            answers: given,
+            defaults,
+        }
+    }
+
+    pub fn to_yaml(&self) -> String {
+        let body = serde_yaml::to_string(self).unwrap_or_default();
+        format!(
+            "# Written by flux-scaffold: the answers this layout was generated from.\n\
+             # Change one with `flux-scaffold regen --set key=value`.\n{body}"
+        )
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        serde_yaml::from_str(text).map_err(|e| Error::input(format!("{origin}: {e}")))
+    }
+}
+
+impl FilesFile {
+    pub fn to_yaml(&self) -> String {
+        let body = serde_yaml::to_string(self).unwrap_or_default();
+        format!("# Written by flux-scaffold: what it last wrote, for regen. Do not edit.\n{body}")
+    }
+
+    pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        serde_yaml::from_str(text).map_err(|e| Error::input(format!("{origin}: {e}")))
+    }
+}
+
+/// The path of a file's recorded base.
+pub fn base_path(path: &str) -> String {
+    format!("{BASE}/{path}")
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Compare two dotted versions numerically; `None` when either is not one.
+pub fn newer_than(a: &str, b: &str) -> bool {
+    let parse = |s: &str| -> Vec<u64> {
+        s.split(['.', '-', '+'])
+            .take(3)
+            .map(|p| p.parse().unwrap_or(0))
+            .collect()
+    };
+    parse(a) > parse(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert!(newer_than("0.10.0", "0.9.1"));
+        assert!(!newer_than("0.1.0", "0.1.0"));
+    }
+
+    #[test]
+    fn answers_round_trip() {
+        let mut a = Answers::default();
+        a.values.insert("x".into(), Value::Str("y".into()));
+        a.values.insert("l".into(), Value::List(vec!["a".into()]));
+        a.defaulted.insert("l".into());
+        let f = AnswersFile::new(
+            PackRef {
+                name: "p".into(),
+                version: "1".into(),
+                path: None,
+            },
+            &a,
+        );
+        let back = AnswersFile::parse(&f.to_yaml(), "t").unwrap();
+        assert_eq!(back, f);
+    }
+}

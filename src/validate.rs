@@ -1,0 +1,339 @@
+//! Validation of single answer values by question type. Each function
+//! returns the reason a value is refused, worded to follow "must".
+
+use crate::pack::{Question, QuestionType};
+
+/// Check one scalar value against its question. `Err` holds the reason.
+pub fn check_scalar(q: &Question, value: &str) -> Result<(), String> {
+    if value.chars().any(|c| c.is_control()) && q.kind != QuestionType::String {
+        return Err("must not contain control characters such as newlines".into());
+    }
+    match q.kind {
+        QuestionType::String => Ok(()),
+        QuestionType::Bool | QuestionType::Int => Ok(()),
+        QuestionType::Choice | QuestionType::MultiChoice => {
+            if q.choices.iter().any(|c| c == value) {
+                Ok(())
+            } else {
+                Err(format!("must be one of: {}", q.choices.join(", ")))
+            }
+        }
+        QuestionType::Duration => duration(value),
+        QuestionType::K8sName => k8s_name(value, q.max_length.unwrap_or(63)),
+        QuestionType::LabelKey => label_key(value),
+        QuestionType::LabelValue => label_value(value),
+        QuestionType::Url => url(value),
+        QuestionType::Path => path(value),
+        QuestionType::GitRef => git_ref(value).map(|_| ()),
+    }?;
+    if let Some(max) = q.max_length
+        && value.chars().count() > max
+    {
+        return Err(format!("must be at most {max} characters"));
+    }
+    Ok(())
+}
+
+/// An RFC 1123 DNS label (or subdomain when `max` exceeds 63).
+pub fn k8s_name(v: &str, max: usize) -> Result<(), String> {
+    let shape = if max > 63 {
+        "lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
+    } else {
+        "lower-case letters, digits and '-', starting and ending with a letter or digit"
+    };
+    let ok_char = |c: char| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (max > 63 && c == '.')
+    };
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if v.is_empty()
+        || !v.chars().all(ok_char)
+        || !alnum(v.chars().next())
+        || !alnum(v.chars().last())
+    {
+        return Err(format!("must be {shape} (RFC 1123)"));
+    }
+    if v.len() > max {
+        return Err(format!(
+            "must be at most {max} characters (it has {})",
+            v.len()
+        ));
+    }
+    Ok(())
+}
+
+fn label_name(v: &str) -> bool {
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    !v.is_empty()
+        && v.len() <= 63
+        && alnum(v.chars().next())
+        && alnum(v.chars().last())
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// A label key: an optional DNS-subdomain prefix and '/', then a name of at most 63.
+pub fn label_key(v: &str) -> Result<(), String> {
+    let (prefix, name) = match v.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, v),
+    };
+    if let Some(p) = prefix
+        && k8s_name(p, 253).is_err()
+    {
+        return Err(
+            "must have a DNS subdomain prefix before '/' (e.g. app.kubernetes.io/name)".into(),
+        );
+    }
+    if !label_name(name) {
+        return Err("must be a label name: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit".into());
+    }
+    Ok(())
+}
+
+/// A label value: empty, or a label name.
+pub fn label_value(v: &str) -> Result<(), String> {
+    if v.is_empty() || label_name(v) {
+        Ok(())
+    } else {
+        Err("must be a label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit".into())
+    }
+}
+
+/// A Go duration such as `10m` or `1h2m5s`.
+pub fn duration(v: &str) -> Result<(), String> {
+    let err = || Err("must be a duration such as 30s, 10m or 1h30m".to_string());
+    if v.is_empty() {
+        return err();
+    }
+    let mut rest = v;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return err();
+        }
+        rest = &rest[digits..];
+        let unit = ["ms", "h", "m", "s"]
+            .into_iter()
+            .find(|u| rest.starts_with(u));
+        match unit {
+            Some(u) => rest = &rest[u.len()..],
+            None => return err(),
+        }
+    }
+    Ok(())
+}
+
+/// Seconds in a duration already checked by [`duration`].
+pub fn duration_seconds(v: &str) -> i64 {
+    let mut total_ms: i64 = 0;
+    let mut num: i64 = 0;
+    let mut chars = v.chars().peekable();
+    while let Some(c) = chars.next() {
+        if let Some(d) = c.to_digit(10) {
+            num = num.saturating_mul(10).saturating_add(i64::from(d));
+            continue;
+        }
+        let factor = match c {
+            'h' => 3_600_000,
+            'm' if chars.peek() == Some(&'s') => {
+                chars.next();
+                1
+            }
+            'm' => 60_000,
+            _ => 1000,
+        };
+        total_ms = total_ms.saturating_add(num.saturating_mul(factor));
+        num = 0;
+    }
+    total_ms / 1000
+}
+
+/// A Git repository URL that Flux accepts: http(s)://, ssh:// or git@host:path.
+pub fn url(v: &str) -> Result<(), String> {
+    let err = || {
+        Err("must be a Git URL starting with https://, http://, ssh:// or git@ (e.g. https://github.com/org/repo)".to_string())
+    };
+    if v.chars().any(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '"' | '\'' | '`' | '<' | '>' | '\\' | '{' | '}')
+    }) {
+        return Err("must not contain spaces, quotes, braces or backslashes".into());
+    }
+    let rest = ["https://", "http://", "ssh://"]
+        .iter()
+        .find_map(|p| v.strip_prefix(p));
+    match rest {
+        Some(r) => {
+            let host = r.split(['/', '?', '#']).next().unwrap_or("");
+            let host = host.rsplit('@').next().unwrap_or("");
+            if host.is_empty() || host.starts_with(':') {
+                return err();
+            }
+            Ok(())
+        }
+        None => match v.strip_prefix("git@").and_then(|r| r.split_once(':')) {
+            Some((host, path)) if !host.is_empty() && !path.is_empty() => Ok(()),
+            _ => err(),
+        },
+    }
+}
+
+/// A path relative to the target folder that stays inside it.
+pub fn path(v: &str) -> Result<(), String> {
+    if v.starts_with('/') || v.starts_with('\\') {
+        return Err("must be relative to the repository root, not absolute".into());
+    }
+    let trimmed = v.strip_prefix("./").unwrap_or(v).trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Err("must name a folder inside the repository".into());
+    }
+    if !trimmed
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))
+    {
+        return Err("must use only letters, digits, '.', '_', '-' and '/'".into());
+    }
+    if trimmed
+        .split('/')
+        .any(|p| p == ".." || p == "." || p.is_empty())
+    {
+        return Err("must stay inside the repository (no '..', '.' or empty parts)".into());
+    }
+    if trimmed
+        .split('/')
+        .any(|p| p == ".git" || p == ".flux-scaffold")
+    {
+        return Err("must not point into .git or .flux-scaffold".into());
+    }
+    Ok(())
+}
+
+/// The canonical form of a path answer: no leading `./`, no trailing `/`.
+pub fn normalize_path(v: &str) -> String {
+    v.strip_prefix("./")
+        .unwrap_or(v)
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// A Git reference `branch:NAME`, `tag:NAME`, `semver:RANGE` or
+/// `commit:SHA`; a bare value is a branch. Returns (kind, value).
+pub fn git_ref(v: &str) -> Result<(&'static str, &str), String> {
+    let (kind, value) = match v.split_once(':') {
+        Some(("branch", r)) => ("branch", r),
+        Some(("tag", r)) => ("tag", r),
+        Some(("semver", r)) => ("semver", r),
+        Some(("commit", r)) => ("commit", r),
+        Some((other, _)) if !other.contains('/') => {
+            return Err(format!(
+                "must be branch:NAME, tag:NAME, semver:RANGE or commit:SHA ('{other}' is not one of them)"
+            ));
+        }
+        _ => ("branch", v),
+    };
+    if value.is_empty() {
+        return Err(format!("must name the {kind} after '{kind}:'"));
+    }
+    match kind {
+        "commit" => {
+            if !(value.len() == 40 || value.len() == 64)
+                || !value.chars().all(|c| c.is_ascii_hexdigit())
+            {
+                return Err("must give a full commit SHA (40 hexadecimal digits)".into());
+            }
+        }
+        "semver" => {
+            if value
+                .chars()
+                .any(|c| c.is_control() || matches!(c, '"' | '\'' | '`' | '\\' | '$'))
+            {
+                return Err("must be a semver range such as '>=1.0.0 <2.0.0'".into());
+            }
+        }
+        _ => {
+            let bad = value.chars().any(|c| {
+                c.is_whitespace()
+                    || c.is_control()
+                    || matches!(
+                        c,
+                        '~' | '^'
+                            | ':'
+                            | '?'
+                            | '*'
+                            | '['
+                            | '\\'
+                            | '"'
+                            | '\''
+                            | '`'
+                            | '$'
+                            | '{'
+                            | '}'
+                    )
+            });
+            if bad
+                || value.contains("..")
+                || value.starts_with('-')
+                || value.starts_with('/')
+                || value.ends_with('/')
+                || value.ends_with(".lock")
+            {
+                return Err(format!("must be a valid Git {kind} name"));
+            }
+        }
+    }
+    Ok((kind, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert!(k8s_name("flux-system", 63).is_ok());
+        assert!(k8s_name("Flux", 63).is_err());
+        assert!(k8s_name("-a", 63).is_err());
+        assert!(k8s_name(&"a".repeat(64), 63).is_err());
+        assert!(k8s_name("a.b", 253).is_ok());
+    }
+
+    #[test]
+    fn labels() {
+        assert!(label_key("app.kubernetes.io/name").is_ok());
+        assert!(label_key("app.kubernetes.io/").is_err());
+        assert!(label_value("microsoft.flux").is_ok());
+        assert!(label_value("a b").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert!(duration("10m").is_ok());
+        assert!(duration("1h2m5s").is_ok());
+        assert!(duration("10").is_err());
+        assert_eq!(duration_seconds("1h2m5s"), 3725);
+        assert_eq!(duration_seconds("1500ms"), 1);
+    }
+
+    #[test]
+    fn paths() {
+        assert!(path("apps/staging").is_ok());
+        assert!(path("../x").is_err());
+        assert!(path("/abs").is_err());
+        assert!(path("a/../../b").is_err());
+        assert_eq!(normalize_path("./infra/"), "infra");
+    }
+
+    #[test]
+    fn urls_and_refs() {
+        assert!(url("https://github.com/org/repo").is_ok());
+        assert!(url("git@github.com:org/repo.git").is_ok());
+        assert!(url("ftp://x").is_err());
+        assert_eq!(git_ref("main").unwrap(), ("branch", "main"));
+        assert_eq!(git_ref("tag:v1.0").unwrap(), ("tag", "v1.0"));
+        assert!(git_ref("commit:abc").is_err());
+        assert!(git_ref("nope:x").is_err());
+    }
+}
