@@ -75,7 +75,8 @@ fn yaml_plain_ok(s: &str) -> bool {
     let Some(first) = s.chars().next() else {
         return false;
     };
-    if !first.is_ascii_alphabetic() {
+    let relative_path = s.starts_with("./") || s.starts_with("../");
+    if !first.is_ascii_alphabetic() && !relative_path && !is_go_duration(s) {
         return false;
     }
     if !s
@@ -90,6 +91,23 @@ fn yaml_plain_ok(s: &str) -> bool {
     // Words that YAML 1.1 or 1.2 resolve to booleans or null.
     const SPECIAL: &[&str] = &["y", "yes", "n", "no", "true", "false", "on", "off", "null"];
     !SPECIAL.contains(&s.to_ascii_lowercase().as_str())
+}
+
+/// `10m`, `1h30m`: digits and units only, which YAML reads as a string.
+fn is_go_duration(s: &str) -> bool {
+    let mut saw_unit = false;
+    let mut prev_digit = false;
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            prev_digit = true;
+        } else if matches!(c, 'h' | 'm' | 's') && (prev_digit || c == 's') {
+            saw_unit = true;
+            prev_digit = false;
+        } else {
+            return false;
+        }
+    }
+    saw_unit && !prev_digit
 }
 
 /// A Bicep single-quoted string literal.
@@ -142,7 +160,7 @@ pub fn hcl(s: &str) -> String {
 pub fn shell(s: &str) -> String {
     if !s.is_empty()
         && s.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-' | ':' | '@' | ',')
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-' | ':' | '@' | ',' | '=')
         })
     {
         return s.to_string();
@@ -159,6 +177,10 @@ mod tests {
         assert_eq!(yaml("flux-system"), "flux-system");
         assert_eq!(yaml("yes"), "\"yes\"");
         assert_eq!(yaml("600"), "\"600\"");
+        assert_eq!(yaml("10m"), "10m");
+        assert_eq!(yaml("./apps"), "./apps");
+        assert_eq!(yaml(".inf"), "\".inf\"");
+        assert_eq!(yaml("1e3"), "\"1e3\"");
         assert_eq!(yaml("a: b"), "\"a: b\"");
         assert_eq!(yaml("a\"b\n"), "\"a\\\"b\\n\"");
     }

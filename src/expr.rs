@@ -73,7 +73,59 @@ pub fn engine(lang: Lang) -> tera::Tera {
     tera.register_filter("seconds", |v: &str, _: tera::Kwargs, _: &tera::State| {
         validate::duration_seconds(v)
     });
+    tera.register_filter("ident", |v: &str, _: tera::Kwargs, _: &tera::State| {
+        tera::Value::safe_string(&identifier(v))
+    });
+    tera.register_filter(
+        "sibling",
+        |v: &str, kwargs: tera::Kwargs, _: &tera::State| -> tera::TeraResult<String> {
+            let name = kwargs.must_get::<&str>("name")?;
+            Ok(match v.rsplit_once('/') {
+                Some((parent, _)) => format!("{parent}/{name}"),
+                None => name.to_string(),
+            })
+        },
+    );
+    tera.register_filter("dns_label", |v: &str, _: tera::Kwargs, _: &tera::State| {
+        v.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect::<String>()
+    });
+    tera.register_filter(
+        "longest",
+        |v: &[tera::Value], _: tera::Kwargs, _: &tera::State| {
+            v.iter()
+                .map(|x| x.as_str().map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        },
+    );
     tera
+}
+
+/// An identifier for Bicep and Terraform: letters, digits and `_`, not
+/// starting with a digit.
+pub fn identifier(v: &str) -> String {
+    let mut out: String = v
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if !out.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        out.insert(0, '_');
+    }
+    out
 }
 
 /// A value quoted for `lang` and marked safe: strings are quoted, numbers

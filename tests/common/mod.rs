@@ -1,0 +1,127 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+
+/// The answers every test needs: the user's own infrastructure.
+pub const REQUIRED: [&str; 3] = [
+    "git_url=https://github.com/example/gitops",
+    "cluster_name=aks-demo",
+    "resource_group=rg-demo",
+];
+
+/// The binary under test.
+pub fn bin() -> Command {
+    let mut c = Command::cargo_bin("flux-scaffold").expect("binary builds");
+    c.env("NO_COLOR", "1").env_remove("FLUX_SCAFFOLD_NO_INPUT");
+    c
+}
+
+/// `flux-scaffold init --no-input DIR --set ...` with the required answers.
+pub fn init(dir: &Path, sets: &[&str]) -> std::process::Output {
+    let mut c = bin();
+    c.arg("init").arg("--no-input").arg(dir);
+    for s in REQUIRED.iter().chain(sets) {
+        c.arg("--set").arg(s);
+    }
+    c.output().expect("runs")
+}
+
+/// `kubectl kustomize DIR`, which must succeed; returns the built YAML.
+/// kubectl is a required tool of the test suite: its absence fails loudly.
+pub fn kustomize_build(dir: &Path) -> String {
+    let out = Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .expect("kubectl must be installed to run these tests (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "kubectl kustomize {} failed:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The documents of a multi-document YAML stream.
+pub fn documents(yaml: &str) -> Vec<serde_yaml::Value> {
+    use serde::Deserialize;
+    serde_yaml::Deserializer::from_str(yaml)
+        .map(|d| serde_yaml::Value::deserialize(d).expect("valid YAML"))
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+/// ../shared beside the project root, when it exists.
+pub fn shared() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    p.is_dir().then_some(p)
+}
+
+/// Every file below `root` (relative paths, sorted), skipping `.flux-scaffold`.
+pub fn tree(root: &Path) -> Vec<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, root, out);
+            } else {
+                out.push(p.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if root.is_dir() {
+        walk(root, root, &mut out);
+    }
+    out.sort();
+    out
+}
+
+/// A repository shaped like fluxcd/flux2-kustomize-helm-example: an
+/// infrastructure folder with sources, nginx and redis.
+pub fn flux2_example(root: &Path) {
+    let w = |rel: &str, text: &str| {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    w(
+        "infrastructure/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - sources\n  - nginx\n  - redis\n",
+    );
+    w(
+        "infrastructure/sources/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - bitnami.yaml\n",
+    );
+    w(
+        "infrastructure/sources/bitnami.yaml",
+        "apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: HelmRepository\nmetadata:\n  name: bitnami\n  namespace: flux-system\nspec:\n  interval: 30m\n  url: https://charts.bitnami.com/bitnami\n",
+    );
+    for app in ["nginx", "redis"] {
+        w(
+            &format!("infrastructure/{app}/kustomization.yaml"),
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: APP\nresources:\n  - namespace.yaml\n  - release.yaml\n"
+                .replace("APP", app)
+                .as_str(),
+        );
+        w(
+            &format!("infrastructure/{app}/namespace.yaml"),
+            &format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {app}\n"),
+        );
+        w(
+            &format!("infrastructure/{app}/release.yaml"),
+            &format!(
+                "apiVersion: helm.toolkit.fluxcd.io/v2beta1\nkind: HelmRelease\nmetadata:\n  name: {app}\nspec:\n  interval: 5m\n  chart:\n    spec:\n      chart: {app}\n      sourceRef:\n        kind: HelmRepository\n        name: bitnami\n        namespace: flux-system\n"
+            ),
+        );
+    }
+    w(
+        "apps/staging/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n",
+    );
+}

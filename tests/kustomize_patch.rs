@@ -1,0 +1,232 @@
+//! The kustomization patcher on real files (../shared/corpus) and on styles
+//! not in the corpus: the only change is the added entry, added once; a
+//! refusal gives a reason and never damages.
+
+mod common;
+
+use flux_scaffold::kustomize::{Patched, add_resources};
+
+const ENTRY: &str = "flux-exception.yaml";
+
+/// Checks the patcher's promise on one input; returns the refusal reason if any.
+fn check(name: &str, input: &[u8]) -> Option<String> {
+    let entries = vec![ENTRY.to_string()];
+    match add_resources(input, &entries) {
+        Err(why) => {
+            assert!(!why.is_empty(), "{name}: refusal without a reason");
+            Some(why)
+        }
+        Ok(Patched::Unchanged) => {
+            let text = String::from_utf8_lossy(input);
+            assert!(
+                text.contains(ENTRY),
+                "{name}: unchanged but the entry is missing"
+            );
+            None
+        }
+        Ok(Patched::Changed(out)) => {
+            // Exactly one contiguous insertion, holding the entry once.
+            let prefix = input.iter().zip(&out).take_while(|(a, b)| a == b).count();
+            let suffix = input[prefix..]
+                .iter()
+                .rev()
+                .zip(out[prefix..].iter().rev())
+                .take_while(|(a, b)| a == b)
+                .count();
+            assert_eq!(prefix + suffix, input.len(), "{name}: input bytes changed");
+            let inserted = String::from_utf8(out[prefix..out.len() - suffix].to_vec()).unwrap();
+            assert_eq!(
+                inserted.matches(ENTRY).count(),
+                1,
+                "{name}: inserted {inserted:?}"
+            );
+            // Same data plus the entry.
+            let strip_bom = |b: &[u8]| {
+                String::from_utf8(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b).to_vec()).unwrap()
+            };
+            let before: serde_yaml::Value = serde_yaml::from_str(&strip_bom(input)).unwrap();
+            let after: serde_yaml::Value = serde_yaml::from_str(&strip_bom(&out)).unwrap();
+            let mut expected = before.as_mapping().cloned().unwrap_or_default();
+            let mut list = expected
+                .get("resources")
+                .and_then(|r| r.as_sequence().cloned())
+                .unwrap_or_default();
+            list.push(ENTRY.into());
+            expected.insert("resources".into(), serde_yaml::Value::Sequence(list));
+            assert_eq!(after, serde_yaml::Value::Mapping(expected), "{name}");
+            // Line endings follow the file.
+            if input.windows(2).any(|w| w == b"\r\n") {
+                assert!(
+                    !inserted.replace("\r\n", "").contains('\n'),
+                    "{name}: LF in a CRLF file"
+                );
+            }
+            // A second patch finds the entry and leaves the file alone.
+            assert_eq!(
+                add_resources(&out, &entries).unwrap(),
+                Patched::Unchanged,
+                "{name}"
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn every_corpus_kustomization() {
+    let Some(shared) = common::shared() else {
+        eprintln!("../shared/corpus not present: corpus test not run");
+        return;
+    };
+    let dir = shared.join("corpus/kustomization");
+    let mut patched = 0;
+    let mut refused = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let input = std::fs::read(entry.path()).unwrap();
+        match check(&name, &input) {
+            None => patched += 1,
+            Some(why) => refused.push(format!("{name}: {why}")),
+        }
+    }
+    eprintln!(
+        "corpus: {patched} patched or already listing the entry, {} refused",
+        refused.len()
+    );
+    for r in &refused {
+        eprintln!("  refused {r}");
+    }
+    assert!(patched > 0);
+    // Every corpus file is a plain kustomization: none should need refusing.
+    assert!(refused.is_empty(), "{refused:#?}");
+}
+
+#[test]
+fn styles_beyond_the_corpus() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "flush",
+            "resources:\n- a\n- b\n",
+            "resources:\n- a\n- b\n- flux-exception.yaml\n",
+        ),
+        (
+            "indented",
+            "resources:\n    - a\nkind: Kustomization\n",
+            "resources:\n    - a\n    - flux-exception.yaml\nkind: Kustomization\n",
+        ),
+        (
+            "comment after key",
+            "resources: # ours\n  - a\n",
+            "resources: # ours\n  - a\n  - flux-exception.yaml\n",
+        ),
+        (
+            "commented items",
+            "resources:\n  - a\n  # - b\n#- c\n\nimages: []\n",
+            "resources:\n  - a\n  - flux-exception.yaml\n  # - b\n#- c\n\nimages: []\n",
+        ),
+        (
+            "flow multi-line",
+            "resources: [\n  a,\n  b\n]\n",
+            "resources: [\n  a,\n  b, flux-exception.yaml\n]\n",
+        ),
+        (
+            "flow trailing comma",
+            "resources: [a, b,]\n",
+            "resources: [a, b, flux-exception.yaml]\n",
+        ),
+        (
+            "quoted key",
+            "\"resources\":\n- a\n",
+            "\"resources\":\n- a\n- flux-exception.yaml\n",
+        ),
+        (
+            "single-quoted items",
+            "resources:\n- 'a'\n",
+            "resources:\n- 'a'\n- 'flux-exception.yaml'\n",
+        ),
+        (
+            "empty value then key",
+            "resources:\nimages: []\n",
+            "resources:\n- flux-exception.yaml\nimages: []\n",
+        ),
+        (
+            "no key, indented lists",
+            "kind: Kustomization\npatches:\n  - path: p.yaml\n",
+            "kind: Kustomization\npatches:\n  - path: p.yaml\nresources:\n  - flux-exception.yaml\n",
+        ),
+        (
+            "no key, no final newline",
+            "kind: Kustomization",
+            "kind: Kustomization\nresources:\n- flux-exception.yaml",
+        ),
+        (
+            "leading document marker",
+            "---\nresources:\n- a\n",
+            "---\nresources:\n- a\n- flux-exception.yaml\n",
+        ),
+        (
+            "multi-line item",
+            "resources:\n- a\n- >-\n  b\n",
+            "resources:\n- a\n- >-\n  b\n- flux-exception.yaml\n",
+        ),
+        (
+            "crlf no final newline",
+            "resources:\r\n  - a",
+            "resources:\r\n  - a\r\n  - flux-exception.yaml",
+        ),
+        (
+            "bom",
+            "\u{feff}resources:\n- a\n",
+            "\u{feff}resources:\n- a\n- flux-exception.yaml\n",
+        ),
+        (
+            "trailing spaces",
+            "resources:\n- a  \n\n\n",
+            "resources:\n- a  \n- flux-exception.yaml\n\n\n",
+        ),
+        ("empty file", "", "resources:\n- flux-exception.yaml\n"),
+        (
+            "comments only",
+            "# nothing yet\n",
+            "# nothing yet\nresources:\n- flux-exception.yaml\n",
+        ),
+    ];
+    for (name, input, expected) in cases {
+        assert!(check(name, input.as_bytes()).is_none(), "{name} refused");
+        match add_resources(input.as_bytes(), &[ENTRY.into()]).unwrap() {
+            Patched::Changed(out) => {
+                assert_eq!(String::from_utf8(out).unwrap(), *expected, "{name}")
+            }
+            Patched::Unchanged => panic!("{name}: unchanged"),
+        }
+    }
+}
+
+#[test]
+fn unsafe_files_are_refused_with_a_reason() {
+    let cases: &[(&str, &[u8], &str)] = &[
+        (
+            "two documents",
+            b"resources: []\n---\nresources: []\n",
+            "more than one YAML document",
+        ),
+        ("scalar resources", b"resources: a.yaml\n", "not a list"),
+        (
+            "alias",
+            b"x: &r [a]\nresources: *r\n",
+            "form this tool does not edit",
+        ),
+        ("not utf-8", b"resources:\n- \xff\n", "not UTF-8"),
+        ("not yaml", b"resources: [a\n", "not valid YAML"),
+        (
+            "map items",
+            b"resources:\n- path: a\n",
+            "other than strings",
+        ),
+        ("top-level list", b"- a\n", "not a mapping"),
+    ];
+    for (name, input, reason) in cases {
+        let why = check(name, input).unwrap_or_else(|| panic!("{name} was not refused"));
+        assert!(why.contains(reason), "{name}: {why}");
+    }
+}
