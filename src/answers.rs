@@ -132,7 +132,13 @@ pub fn resolve(
             continue;
         }
         let default = match &q.default {
-            Some(d) => Some(default_value(manifest, q, d, &ctx)?),
+            // A default built on an answer still missing cannot be computed;
+            // the missing answer is what gets reported.
+            Some(d) => match default_value(manifest, q, d, &ctx) {
+                Ok(v) => Some(v),
+                Err(_) if !missing.is_empty() => continue,
+                Err(e) => return Err(e),
+            },
             None => None,
         };
         if let Some(raw) = given.get(&q.key) {

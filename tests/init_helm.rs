@@ -204,7 +204,7 @@ fn second_run_writes_nothing() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["written"], false);
     let files = report["files"].as_array().unwrap();
-    assert_eq!(files.len(), 4);
+    assert_eq!(files.len(), 7, "{report}");
     assert!(files.iter().all(|f| f["action"] == "unchanged"), "{report}");
     assert_eq!(mtimes(&root), before);
     let bytes_after: Vec<Vec<u8>> = tree(&root)

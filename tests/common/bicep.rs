@@ -1,0 +1,129 @@
+//! Parse generated Bicep with tree-sitter-bicep and turn its object
+//! literals into JSON, so tests can compare them with the ARM schemas.
+
+use serde_json::{Map, Value};
+use tree_sitter::{Node, Parser, Tree};
+
+pub fn parse(src: &str) -> Tree {
+    let mut p = Parser::new();
+    p.set_language(&tree_sitter_bicep::LANGUAGE.into()).unwrap();
+    p.parse(src, None).unwrap()
+}
+
+/// Panics when the tree holds an ERROR or MISSING node.
+pub fn assert_no_errors(tree: &Tree, src: &str, name: &str) {
+    assert!(
+        !tree.root_node().has_error(),
+        "{name}: Bicep syntax errors:\n{}\n{src}",
+        tree.root_node().to_sexp()
+    );
+}
+
+fn named_children<'a>(n: Node<'a>) -> Vec<Node<'a>> {
+    let mut c = n.walk();
+    n.named_children(&mut c)
+        .filter(|x| x.kind() != "comment")
+        .collect()
+}
+
+/// The value of a string literal, escapes decoded; interpolations kept as `${...}`.
+pub fn string_value(n: Node, src: &str) -> String {
+    let mut out = String::new();
+    for part in named_children(n) {
+        let text = &src[part.byte_range()];
+        match part.kind() {
+            "string_content" => out.push_str(text),
+            "escape_sequence" => match text {
+                "\\'" => out.push('\''),
+                "\\\\" => out.push('\\'),
+                "\\n" => out.push('\n'),
+                "\\r" => out.push('\r'),
+                "\\t" => out.push('\t'),
+                "\\$" => out.push('$'),
+                t if t.starts_with("\\u{") => {
+                    let hex = &t[3..t.len() - 1];
+                    out.push(char::from_u32(u32::from_str_radix(hex, 16).unwrap()).unwrap());
+                }
+                t => panic!("unknown escape {t}"),
+            },
+            _ => out.push_str(text),
+        }
+    }
+    out
+}
+
+/// An expression as JSON: objects, arrays, strings, numbers and booleans
+/// as themselves; anything else as `{"expr": text}`.
+pub fn to_json(n: Node, src: &str) -> Value {
+    match n.kind() {
+        "object" => {
+            let mut map = Map::new();
+            for prop in named_children(n) {
+                let kids = named_children(prop);
+                let key = match kids[0].kind() {
+                    "string" => string_value(kids[0], src),
+                    _ => src[kids[0].byte_range()].to_string(),
+                };
+                map.insert(key, to_json(kids[1], src));
+            }
+            Value::Object(map)
+        }
+        "array" => Value::Array(
+            named_children(n)
+                .into_iter()
+                .map(|c| to_json(c, src))
+                .collect(),
+        ),
+        "string" => Value::String(string_value(n, src)),
+        "number" => Value::from(src[n.byte_range()].parse::<i64>().unwrap()),
+        "boolean" => Value::Bool(&src[n.byte_range()] == "true"),
+        _ => serde_json::json!({ "expr": &src[n.byte_range()] }),
+    }
+}
+
+/// Every resource declaration: (symbol, type string, body as JSON).
+pub fn resources(tree: &Tree, src: &str) -> Vec<(String, String, Value)> {
+    named_children(tree.root_node())
+        .into_iter()
+        .filter(|n| n.kind() == "resource_declaration")
+        .map(|n| {
+            let kids = named_children(n);
+            let body = kids.iter().find(|k| k.kind() == "object").copied().unwrap();
+            (
+                src[kids[0].byte_range()].to_string(),
+                string_value(kids[1], src),
+                to_json(body, src),
+            )
+        })
+        .collect()
+}
+
+/// Every output declaration's value as JSON, by name.
+pub fn outputs(tree: &Tree, src: &str) -> Vec<(String, Value)> {
+    named_children(tree.root_node())
+        .into_iter()
+        .filter(|n| n.kind() == "output_declaration")
+        .map(|n| {
+            let kids = named_children(n);
+            let value = *kids.last().unwrap();
+            (src[kids[0].byte_range()].to_string(), to_json(value, src))
+        })
+        .collect()
+}
+
+/// Every module declaration: (symbol, path, body as JSON).
+pub fn modules(tree: &Tree, src: &str) -> Vec<(String, String, Value)> {
+    named_children(tree.root_node())
+        .into_iter()
+        .filter(|n| n.kind() == "module_declaration")
+        .map(|n| {
+            let kids = named_children(n);
+            let body = kids.iter().find(|k| k.kind() == "object").copied().unwrap();
+            (
+                src[kids[0].byte_range()].to_string(),
+                string_value(kids[1], src),
+                to_json(body, src),
+            )
+        })
+        .collect()
+}
