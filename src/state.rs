@@ -113,9 +113,10 @@ impl FilesFile {
     }
 }
 
-/// The path of a file's recorded base.
+/// The path of a file's recorded base. The `.base` suffix keeps the copies
+/// out of reach of kustomize and of Flux's manifest discovery.
 pub fn base_path(path: &str) -> String {
-    format!("{BASE}/{path}")
+    format!("{BASE}/{path}.base")
 }
 
 pub fn sha256(bytes: &[u8]) -> String {

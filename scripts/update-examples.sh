@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Regenerate every examples/*/tree from its answers.yaml with the current
+# build. tests/examples.rs fails when a tree is stale.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --quiet
+for dir in examples/*/; do
+  rm -rf "${dir}tree"
+  ./target/debug/flux-scaffold init --no-input --quiet --answers "${dir}answers.yaml" "${dir}tree" >/dev/null
+  echo "updated ${dir}tree"
+done
