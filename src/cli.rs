@@ -289,7 +289,7 @@ fn regen(args: RegenArgs, color: bool) -> Result<i32, Error> {
             .plan
             .files
             .iter()
-            .filter(|f| f.action == crate::plan::Action::Conflict)
+            .filter(|f| f.conflicts > 0 || f.action == crate::plan::Action::Conflict)
             .map(|f| f.path.as_str())
             .collect();
         let _ = writeln!(

@@ -30,6 +30,14 @@ pub fn three_way(base: &[u8], ours: &[u8], theirs: &[u8]) -> Merged {
     }
 }
 
+/// How many conflict blocks written by [`three_way`] a file still holds.
+pub fn conflict_markers(content: &[u8]) -> usize {
+    String::from_utf8_lossy(content)
+        .lines()
+        .filter(|l| *l == "<<<<<<< yours")
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

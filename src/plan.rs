@@ -89,8 +89,11 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Whether a file holds conflicts: new ones, or markers left unresolved.
     pub fn has_conflicts(&self) -> bool {
-        self.files.iter().any(|f| f.action == Action::Conflict)
+        self.files
+            .iter()
+            .any(|f| f.conflicts > 0 || f.action == Action::Conflict)
     }
 
     /// Whether running the plan would change anything on disk.
@@ -216,7 +219,19 @@ fn plan_managed(
     }
     match base {
         Some(b) if *b == disk => op(r, Action::Update, Some(disk), Some(new)),
-        Some(b) if *b == new => with_note(op(r, Action::Keep, Some(disk), None), "your edits kept"),
+        Some(b) if *b == new => {
+            let markers = merge::conflict_markers(&disk);
+            let mut o = op(r, Action::Keep, Some(disk), None);
+            o.conflicts = markers;
+            with_note(
+                o,
+                if markers > 0 {
+                    "conflict markers remain"
+                } else {
+                    "your edits kept"
+                },
+            )
+        }
         Some(b) if opts.merge => {
             let merged = merge::three_way(b, &disk, &new);
             let action = if merged.conflicts > 0 {

@@ -66,21 +66,19 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
     let pack = Pack::load(req.pack.as_deref().unwrap_or(DEFAULT_PACK))?;
     let given = given_answers(req)?;
     let answers = answers::resolve(&pack.manifest, &given, prompter)?;
-    let opts = plan::Options {
-        force: req.force,
-        merge: false,
-    };
-    finish(
-        req,
-        &tree,
-        &pack,
+    let run = Run {
+        pack_ref: pack_ref(&pack, pack_path(&pack, req)),
+        pack: &pack,
         answers,
-        previous.as_ref(),
-        opts,
-        fs,
-        Vec::new(),
-        Vec::new(),
-    )
+        previous: previous.as_ref(),
+        opts: plan::Options {
+            force: req.force,
+            merge: false,
+        },
+        moved_defaults: Vec::new(),
+        dropped_answers: Vec::new(),
+    };
+    finish(req, &tree, run, fs)
 }
 
 /// `regen`: the recorded answers (changed by `--set`), the pack as it is now,
@@ -94,10 +92,15 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
             state::ANSWERS
         ))
     })?;
-    let pack = match (&req.pack, &previous.answers.pack.path) {
-        (Some(spec), _) => Pack::load(spec)?,
-        (None, Some(path)) => Pack::from_dir(&req.dir.join(path))?,
-        (None, None) => Pack::builtin(&previous.answers.pack.name)?,
+    let recorded = &previous.answers.pack;
+    let (pack, path) = match (&req.pack, &recorded.path) {
+        (Some(spec), _) => {
+            let pack = Pack::load(spec)?;
+            let path = pack_path(&pack, req);
+            (pack, path)
+        }
+        (None, Some(path)) => (Pack::from_dir(&req.dir.join(path))?, Some(path.clone())),
+        (None, None) => (Pack::builtin(&recorded.name)?, None),
     };
     let known: Vec<&str> = pack
         .manifest
@@ -106,18 +109,18 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
         .map(|q| q.key.as_str())
         .collect();
     let mut given: BTreeMap<String, Raw> = BTreeMap::new();
-    let mut dropped = Vec::new();
+    let mut dropped_answers = Vec::new();
     for (k, v) in &previous.answers.answers {
         if known.contains(&k.as_str()) {
             let yaml = serde_yaml::to_value(v).unwrap_or(serde_yaml::Value::Null);
             given.insert(k.clone(), Raw::Yaml(yaml));
         } else {
-            dropped.push(k.clone());
+            dropped_answers.push(k.clone());
         }
     }
     given.extend(given_answers(req)?);
     let answers = answers::resolve(&pack.manifest, &given, &mut answers::NoPrompt)?;
-    let moved = previous
+    let moved_defaults = previous
         .answers
         .defaults
         .iter()
@@ -127,54 +130,56 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
             (new != old).then(|| (k.clone(), old.clone(), new.clone()))
         })
         .collect();
-    let opts = plan::Options {
-        force: req.force,
-        merge: true,
-    };
-    finish(
-        req,
-        &tree,
-        &pack,
+    let run = Run {
+        pack_ref: pack_ref(&pack, path),
+        pack: &pack,
         answers,
-        Some(&previous),
-        opts,
-        fs,
-        moved,
-        dropped,
-    )
+        previous: Some(&previous),
+        opts: plan::Options {
+            force: req.force,
+            merge: true,
+        },
+        moved_defaults,
+        dropped_answers,
+    };
+    finish(req, &tree, run, fs)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    req: &Request,
-    tree: &DiskTree,
-    pack: &Pack,
+/// Everything a run has decided before rendering.
+struct Run<'a> {
+    pack: &'a Pack,
+    pack_ref: PackRef,
     answers: Answers,
-    previous: Option<&State>,
+    previous: Option<&'a State>,
     opts: plan::Options,
-    fs: &mut dyn Fs,
     moved_defaults: Vec<(String, Value, Value)>,
     dropped_answers: Vec<String>,
-) -> Result<Outcome> {
-    let rendered = render::render(pack, &answers)?;
-    let pack_ref = PackRef {
+}
+
+fn pack_ref(pack: &Pack, path: Option<String>) -> PackRef {
+    PackRef {
         name: pack.manifest.name.clone(),
         version: pack.manifest.version.clone(),
-        path: pack_path(pack, req),
-    };
-    let answers_file = AnswersFile::new(pack_ref.clone(), &answers);
-    let plan = plan::plan(&rendered, previous, &answers_file, tree, opts)?;
+        path,
+    }
+}
+
+/// Render, plan, and (unless only looking) apply.
+fn finish(req: &Request, tree: &DiskTree, run: Run<'_>, fs: &mut dyn Fs) -> Result<Outcome> {
+    let rendered = render::render(run.pack, &run.answers)?;
+    let answers_file = AnswersFile::new(run.pack_ref.clone(), &run.answers);
+    let plan = plan::plan(&rendered, run.previous, &answers_file, tree, run.opts)?;
     let write = !req.dry_run && !req.check && plan.changes_anything();
     if write {
         apply::apply(&plan, tree, fs)?;
     }
     Ok(Outcome {
-        pack: pack_ref,
-        answers,
+        pack: run.pack_ref,
+        answers: run.answers,
         plan,
         applied: write,
-        moved_defaults,
-        dropped_answers,
+        moved_defaults: run.moved_defaults,
+        dropped_answers: run.dropped_answers,
     })
 }
 
