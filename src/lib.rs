@@ -8,10 +8,12 @@
 pub mod answers;
 pub mod apply;
 pub mod cli;
+pub mod dialect;
 pub mod error;
 pub mod escape;
 pub mod expr;
 pub mod kustomize;
+pub mod lock;
 pub mod merge;
 pub mod pack;
 pub mod packs_cmd;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::kustomize::{self, Patched};
 use crate::merge;
@@ -211,35 +212,42 @@ fn plan_managed(
         }
         return op(r, Action::Create, None, Some(new));
     };
-    if disk == new {
+    // Compare in LF form when the file on disk is CRLF or has a BOM (e.g.
+    // a checkout with core.autocrlf) and write back in its own dialect.
+    let dialect = if Dialect::of(&new).is_plain() {
+        Dialect::of(&disk)
+    } else {
+        Dialect::default()
+    };
+    let ours = dialect.normalize(&disk);
+    let out = |bytes: Vec<u8>| Some(dialect.apply(&bytes));
+    if ours == new {
         return op(r, Action::Unchanged, Some(disk), None);
     }
     if opts.force {
-        return with_note(op(r, Action::Update, Some(disk), Some(new)), "forced");
+        return with_note(op(r, Action::Update, Some(disk), out(new)), "forced");
     }
     match base {
-        Some(b) if *b == disk => op(r, Action::Update, Some(disk), Some(new)),
+        Some(b) if *b == ours => op(r, Action::Update, Some(disk), out(new)),
         Some(b) if *b == new => {
-            let markers = merge::conflict_markers(&disk);
-            let mut o = op(r, Action::Keep, Some(disk), None);
+            let markers = merge::conflict_markers(&ours);
+            let note = if markers > 0 {
+                "conflict markers remain"
+            } else {
+                "your edits kept"
+            };
+            let mut o = with_note(op(r, Action::Keep, Some(disk), None), note);
             o.conflicts = markers;
-            with_note(
-                o,
-                if markers > 0 {
-                    "conflict markers remain"
-                } else {
-                    "your edits kept"
-                },
-            )
+            o
         }
         Some(b) if opts.merge => {
-            let merged = merge::three_way(b, &disk, &new);
+            let merged = merge::three_way(b, &ours, &new);
             let action = if merged.conflicts > 0 {
                 Action::Conflict
             } else {
                 Action::Merge
             };
-            let mut o = op(r, action, Some(disk), Some(merged.content));
+            let mut o = op(r, action, Some(disk), out(merged.content));
             o.conflicts = merged.conflicts;
             o
         }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::answers::{self, Answers, Prompter, Raw, Value};
 use crate::apply::{self, Fs};
 use crate::error::{Error, Result};
+use crate::lock::Lock;
 use crate::pack::{DEFAULT_PACK, Pack};
 use crate::plan::{self, Action, Plan};
 use crate::render;
@@ -84,6 +85,13 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
 /// `regen`: the recorded answers (changed by `--set`), the pack as it is now,
 /// merged with the user's edits.
 pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
+    if !req.dir.join(state::ANSWERS).is_file() {
+        return Err(Error::input(format!(
+            "{} has no {}: run `flux-scaffold init` there first",
+            req.dir.display(),
+            state::ANSWERS
+        )));
+    }
     let tree = DiskTree::new(&req.dir);
     let previous = load_state(&tree)?.ok_or_else(|| {
         Error::input(format!(
@@ -164,20 +172,29 @@ fn pack_ref(pack: &Pack, path: Option<String>) -> PackRef {
     }
 }
 
-/// Render, plan, and (unless only looking) apply.
+/// Render, plan, and (unless only looking) apply. Planning needs no lock;
+/// a plan that writes is made again under the layout's lock, against the
+/// state as it is then, so two runs never interleave and an identical
+/// second run touches nothing at all.
 fn finish(req: &Request, tree: &DiskTree, run: Run<'_>, fs: &mut dyn Fs) -> Result<Outcome> {
     let rendered = render::render(run.pack, &run.answers)?;
     let answers_file = AnswersFile::new(run.pack_ref.clone(), &run.answers);
-    let plan = plan::plan(&rendered, run.previous, &answers_file, tree, run.opts)?;
-    let write = !req.dry_run && !req.check && plan.changes_anything();
-    if write {
-        apply::apply(&plan, tree, fs)?;
+    let mut plan = plan::plan(&rendered, run.previous, &answers_file, tree, run.opts)?;
+    let mut applied = false;
+    if !req.dry_run && !req.check && plan.changes_anything() {
+        let _lock = Lock::acquire(&req.dir)?;
+        let current = load_state(tree)?;
+        plan = plan::plan(&rendered, current.as_ref(), &answers_file, tree, run.opts)?;
+        if plan.changes_anything() {
+            apply::apply(&plan, tree, fs)?;
+            applied = true;
+        }
     }
     Ok(Outcome {
         pack: run.pack_ref,
         answers: run.answers,
         plan,
-        applied: write,
+        applied,
         moved_defaults: run.moved_defaults,
         dropped_answers: run.dropped_answers,
     })

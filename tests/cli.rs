@@ -7,7 +7,11 @@ use common::*;
 
 fn stdout(args: &[&str]) -> String {
     let out = bin().args(args).output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -26,29 +30,53 @@ fn completions_for_every_shell() {
     }
     let bash = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(bash.path(), stdout(&["completions", "bash"])).unwrap();
-    let ok = std::process::Command::new("bash").arg("-n").arg(bash.path()).status().unwrap();
+    let ok = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(bash.path())
+        .status()
+        .unwrap();
     assert!(ok.success());
 }
 
 #[test]
 fn man_page() {
     let man = stdout(&["man"]);
-    assert!(man.starts_with(".ie") || man.contains(".TH flux-scaffold"), "{}", &man[..200.min(man.len())]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH flux-scaffold"),
+        "{}",
+        &man[..200.min(man.len())]
+    );
     assert!(man.contains("init") && man.contains("regen"));
 }
 
 #[test]
 fn version_names_the_packs() {
     let v = stdout(&["--version"]);
-    assert!(v.contains(env!("CARGO_PKG_VERSION")) && v.contains("aks-flux-pod-identity 1"), "{v}");
+    assert!(
+        v.contains(env!("CARGO_PKG_VERSION")) && v.contains("aks-flux-pod-identity 1"),
+        "{v}"
+    );
 }
 
 #[test]
 fn help_ends_with_examples() {
-    for cmd in [&["init", "--help"][..], &["regen", "--help"], &["packs", "--help"], &["completions", "--help"], &["man", "--help"]] {
+    for cmd in [
+        &["init", "--help"][..],
+        &["regen", "--help"],
+        &["packs", "--help"],
+        &["completions", "--help"],
+        &["man", "--help"],
+    ] {
         let text = stdout(cmd);
         assert!(text.contains("Examples:\n  "), "{cmd:?}");
-        assert!(text.trim_end().lines().last().unwrap().contains("flux-scaffold"), "{cmd:?}");
+        assert!(
+            text.trim_end()
+                .lines()
+                .last()
+                .unwrap()
+                .contains("flux-scaffold"),
+            "{cmd:?}"
+        );
     }
 }
 
@@ -56,14 +84,36 @@ fn help_ends_with_examples() {
 fn packs_list_and_show() {
     let list = stdout(&["packs", "list"]);
     assert!(list.starts_with("aks-flux-pod-identity 1"));
-    let json: serde_json::Value = serde_json::from_str(&stdout(&["packs", "list", "--format", "json"])).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&["packs", "list", "--format", "json"])).unwrap();
     assert_eq!(json[0]["name"], "aks-flux-pod-identity");
     let show = stdout(&["packs", "show", "aks-flux-pod-identity"]);
-    for key in ["pod_identity", "crds_version", "git_url", "(required)", "managed", "patch", "{{ infra_path }}/kustomization.yaml"] {
+    for key in [
+        "pod_identity",
+        "crds_version",
+        "git_url",
+        "(required)",
+        "managed",
+        "patch",
+        "{{ infra_path }}/kustomization.yaml",
+    ] {
         assert!(show.contains(key), "{key} in {show}");
     }
-    let shown: serde_json::Value = serde_json::from_str(&stdout(&["packs", "show", "aks-flux-pod-identity", "--format", "json"])).unwrap();
-    assert!(shown["questions"].as_array().unwrap().iter().any(|q| q["key"] == "iac" && q["type"] == "multi-choice"));
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&[
+        "packs",
+        "show",
+        "aks-flux-pod-identity",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert!(
+        shown["questions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|q| q["key"] == "iac" && q["type"] == "multi-choice")
+    );
     let missing = bin().args(["packs", "show", "nope"]).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
@@ -72,12 +122,24 @@ fn packs_list_and_show() {
 fn exported_pack_gives_the_same_output() {
     let tmp = tempfile::tempdir().unwrap();
     let pack = tmp.path().join("my-pack");
-    let out = bin().args(["packs", "export", "aks-flux-pod-identity"]).arg(&pack).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .args(["packs", "export", "aks-flux-pod-identity"])
+        .arg(&pack)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(pack.join("pack.yaml").is_file());
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
-    assert!(init(&a, &["iac=bicep,az-cli,terraform,flux"]).status.success());
+    assert!(
+        init(&a, &["iac=bicep,az-cli,terraform,flux"])
+            .status
+            .success()
+    );
     let mut c = bin();
     c.args(["init", "--no-input", "--pack"]).arg(&pack).arg(&b);
     for s in REQUIRED.iter().chain(&["iac=bicep,az-cli,terraform,flux"]) {
@@ -86,11 +148,22 @@ fn exported_pack_gives_the_same_output() {
     assert!(c.output().unwrap().status.success());
     let files = tree(&a);
     assert_eq!(files, tree(&b));
-    for f in files.iter().filter(|f| f.as_str() != ".flux-scaffold/answers.yaml") {
-        assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f}");
+    for f in files
+        .iter()
+        .filter(|f| f.as_str() != ".flux-scaffold/answers.yaml")
+    {
+        assert_eq!(
+            std::fs::read(a.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
     }
     // Exporting into a folder that holds something is refused.
-    let again = bin().args(["packs", "export", "aks-flux-pod-identity"]).arg(&pack).output().unwrap();
+    let again = bin()
+        .args(["packs", "export", "aks-flux-pod-identity"])
+        .arg(&pack)
+        .output()
+        .unwrap();
     assert_eq!(again.status.code(), Some(2));
 }
 
@@ -98,14 +171,24 @@ fn exported_pack_gives_the_same_output() {
 fn json_report_has_the_documented_fields() {
     let tmp = tempfile::tempdir().unwrap();
     let mut c = bin();
-    c.args(["init", "--no-input", "--format", "json"]).arg(tmp.path());
+    c.args(["init", "--no-input", "--format", "json"])
+        .arg(tmp.path());
     for s in REQUIRED {
         c.arg("--set").arg(s);
     }
     let out = c.output().unwrap();
     assert!(out.status.success());
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for field in ["command", "dir", "pack", "dry_run", "written", "files", "moved_defaults", "dropped_answers"] {
+    for field in [
+        "command",
+        "dir",
+        "pack",
+        "dry_run",
+        "written",
+        "files",
+        "moved_defaults",
+        "dropped_answers",
+    ] {
         assert!(r.get(field).is_some(), "{field}");
     }
     assert_eq!(r["command"], "init");
@@ -115,14 +198,21 @@ fn json_report_has_the_documented_fields() {
             assert!(f.get(field).is_some(), "{field}");
         }
     }
-    assert!(out.stderr.is_empty(), "nothing on stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "nothing on stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn no_color_and_quiet() {
     let tmp = tempfile::tempdir().unwrap();
     let out = init(tmp.path(), &[]);
-    assert!(!out.stdout.contains(&0x1b), "no escape codes under NO_COLOR");
+    assert!(
+        !out.stdout.contains(&0x1b),
+        "no escape codes under NO_COLOR"
+    );
     let mut c = bin();
     c.args(["init", "--no-input", "-q"]).arg(tmp.path());
     for s in REQUIRED {
@@ -130,14 +220,21 @@ fn no_color_and_quiet() {
     }
     let quiet = c.output().unwrap();
     assert!(quiet.status.success());
-    assert!(quiet.stdout.is_empty(), "quiet prints only changes: {}", String::from_utf8_lossy(&quiet.stdout));
+    assert!(
+        quiet.stdout.is_empty(),
+        "quiet prints only changes: {}",
+        String::from_utf8_lossy(&quiet.stdout)
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let out = bin().args(["init", "--no-such-flag"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = bin().args(["init", "--no-input", "--set", "novalue"]).output().unwrap();
+    let out = bin()
+        .args(["init", "--no-input", "--set", "novalue"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("key=value"));
 }
