@@ -29,25 +29,14 @@ fn wait_limit() -> Duration {
 impl Lock {
     pub fn acquire(root: &Path) -> Result<Lock> {
         let dir = root.join(state::DIR);
-        let mut created = Vec::new();
-        let mut missing = Vec::new();
-        let mut cur = Some(dir.as_path());
-        while let Some(d) = cur {
-            if d.as_os_str().is_empty() || d.is_dir() {
-                break;
-            }
-            missing.push(d.to_path_buf());
-            cur = d.parent();
-        }
-        for d in missing.into_iter().rev() {
-            std::fs::create_dir(&d).map_err(|e| Error::io(&d, "create folder", &e))?;
-            created.push(d);
-        }
-        let path = dir.join("lock");
-        let mut lock = Lock { path, created };
+        let mut lock = Lock {
+            path: dir.join("lock"),
+            created: Vec::new(),
+        };
         let start = Instant::now();
         let limit = wait_limit();
         loop {
+            lock.make_dirs(&dir)?;
             match OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -57,6 +46,8 @@ impl Lock {
                     let _ = writeln!(f, "{}", std::process::id());
                     return Ok(lock);
                 }
+                // Another run removed the folder it had made: make it again.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                     let holder = std::fs::read_to_string(&lock.path).unwrap_or_default();
                     let pid = holder.trim().to_string();
@@ -82,6 +73,27 @@ impl Lock {
                 Err(e) => return Err(Error::io(&lock.path, "create lock", &e)),
             }
         }
+    }
+
+    /// Create the missing folders up to `dir`, remembering those this run made.
+    fn make_dirs(&mut self, dir: &Path) -> Result<()> {
+        let mut missing = Vec::new();
+        let mut cur = Some(dir);
+        while let Some(d) = cur {
+            if d.as_os_str().is_empty() || d.is_dir() {
+                break;
+            }
+            missing.push(d.to_path_buf());
+            cur = d.parent();
+        }
+        for d in missing.into_iter().rev() {
+            match std::fs::create_dir(&d) {
+                Ok(()) => self.created.push(d),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && d.is_dir() => {}
+                Err(e) => return Err(Error::io(&d, "create folder", &e)),
+            }
+        }
+        Ok(())
     }
 }
 
