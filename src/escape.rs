@@ -61,7 +61,14 @@ pub fn yaml(s: &str) -> String {
             c if (c as u32) < 0x20 || c == '\u{7f}' => {
                 out.push_str(&format!("\\x{:02x}", c as u32));
             }
-            '\u{85}' | '\u{a0}' | '\u{2028}' | '\u{2029}' | '\u{feff}' => {
+            // C1 controls, and characters YAML readers treat as breaks,
+            // spaces or marks: escaped so they survive exactly.
+            c if c.is_control()
+                || matches!(
+                    c,
+                    '\u{a0}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+                ) =>
+            {
                 out.push_str(&format!("\\u{:04x}", c as u32));
             }
             c => out.push(c),

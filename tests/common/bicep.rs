@@ -26,28 +26,58 @@ fn named_children<'a>(n: Node<'a>) -> Vec<Node<'a>> {
         .collect()
 }
 
-/// The value of a string literal, escapes decoded; interpolations kept as `${...}`.
+/// The value of a string literal, escapes decoded by Bicep's rules (\\, \',
+/// \n, \r, \t, \$, \u{X}); interpolations are kept as `${...}` text, so an
+/// unexpected one shows up in comparisons. tree-sitter-bicep checks the
+/// syntax, but leaves some escapes out of its child nodes, hence the decoding
+/// from the literal's own bytes.
 pub fn string_value(n: Node, src: &str) -> String {
+    let raw = &src[n.byte_range()];
+    let inner = raw
+        .strip_prefix("\'")
+        .and_then(|r| r.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("not a single-quoted string: {raw}"));
     let mut out = String::new();
-    for part in named_children(n) {
-        let text = &src[part.byte_range()];
-        match part.kind() {
-            "string_content" => out.push_str(text),
-            "escape_sequence" => match text {
-                "\\'" => out.push('\''),
-                "\\\\" => out.push('\\'),
-                "\\n" => out.push('\n'),
-                "\\r" => out.push('\r'),
-                "\\t" => out.push('\t'),
-                "\\$" => out.push('$'),
-                t if t.starts_with("\\u{") => {
-                    let hex = &t[3..t.len() - 1];
-                    out.push(char::from_u32(u32::from_str_radix(hex, 16).unwrap()).unwrap());
-                }
-                t => panic!("unknown escape {t}"),
-            },
-            _ => out.push_str(text),
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
         }
+        match chars.next() {
+            Some('\'') => out.push('\''),
+            Some('\\') => out.push('\\'),
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('$') => out.push('$'),
+            Some('u') => {
+                assert_eq!(chars.next(), Some('{'));
+                let hex: String = chars.by_ref().take_while(|c| *c != '}').collect();
+                out.push(char::from_u32(u32::from_str_radix(&hex, 16).unwrap()).unwrap());
+            }
+            other => panic!("unknown escape \\{other:?} in {raw}"),
+        }
+    }
+    out
+}
+
+/// Whether a string literal holds a `${...}` interpolation.
+pub fn has_interpolation(n: Node) -> bool {
+    let mut c = n.walk();
+    n.named_children(&mut c)
+        .any(|k| k.kind().contains("interpolation"))
+}
+
+/// Every string literal below `n` that holds an interpolation, as source text.
+pub fn interpolated_strings(n: Node, src: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if n.kind() == "string" && has_interpolation(n) {
+        out.push(src[n.byte_range()].to_string());
+    }
+    let mut c = n.walk();
+    for k in n.named_children(&mut c) {
+        out.extend(interpolated_strings(k, src));
     }
     out
 }
