@@ -1,4 +1,5 @@
 //! Parse generated Bicep with tree-sitter-bicep and turn its object
+#![allow(dead_code)]
 //! literals into JSON, so tests can compare them with the ARM schemas.
 
 use serde_json::{Map, Value};

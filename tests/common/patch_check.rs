@@ -1,4 +1,5 @@
 //! The patcher's promise, checked on one input.
+#![allow(dead_code)]
 
 use flux_scaffold::kustomize::{Patched, add_resources};
 

@@ -1,4 +1,5 @@
 //! Split shell scripts into commands and words as a POSIX shell would, for
+#![allow(dead_code)]
 //! the simple scripts the tool generates (quotes, backslashes, line
 //! continuations, comments).
 
