@@ -200,7 +200,7 @@ fn check_shell(text: &str, out: &str) {
     let words: Vec<String> = run
         .stdout
         .split(|b| *b == 0)
-        .filter(|w| !w.is_empty() || false)
+        .filter(|w| !w.is_empty())
         .map(|w| String::from_utf8(w.to_vec()).unwrap())
         .collect();
     let expected: Vec<String> = [text.to_string(), format!("--flag={text}"), "end".into()]
