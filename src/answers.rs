@@ -119,8 +119,8 @@ pub fn resolve(
     }
     let mut answers = Answers::default();
     let mut missing = Vec::new();
+    let mut ctx = expr::context(manifest, &answers);
     for q in &manifest.questions {
-        let ctx = expr::context(manifest, &answers);
         if let Some(when) = &q.when
             && !expr::eval(when, &ctx).map_err(|e| {
                 Error::input(format!(
@@ -143,6 +143,7 @@ pub fn resolve(
         };
         if let Some(raw) = given.get(&q.key) {
             let value = parse(q, raw).map_err(|why| answer_error(q, raw, &why))?;
+            expr::set(&mut ctx, q, &value);
             answers.values.insert(q.key.clone(), value);
             continue;
         }
@@ -153,11 +154,13 @@ pub fn resolve(
                 if default.as_ref() == Some(&value) {
                     answers.defaulted.insert(q.key.clone());
                 }
+                expr::set(&mut ctx, q, &value);
                 answers.values.insert(q.key.clone(), value);
             }
             None => match default {
                 Some(value) => {
                     answers.defaulted.insert(q.key.clone());
+                    expr::set(&mut ctx, q, &value);
                     answers.values.insert(q.key.clone(), value);
                 }
                 None => missing.push(q),
@@ -174,7 +177,6 @@ pub fn resolve(
             list.join(", ")
         )));
     }
-    let ctx = expr::context(manifest, &answers);
     for c in &manifest.checks {
         let failed = expr::eval(&c.fail_when, &ctx)
             .map_err(|e| Error::input(format!("pack '{}': check: {e}", manifest.name)))?;
@@ -321,14 +323,29 @@ pub fn check(q: &Question, value: &Value) -> std::result::Result<(), String> {
 
 fn check_one(q: &Question, s: &str) -> std::result::Result<(), String> {
     validate::check_scalar(q, s)?;
-    if let Some(p) = &q.pattern {
-        let re = regex::Regex::new(&format!("^(?:{p})$"))
-            .map_err(|e| format!("has an invalid pattern in the pack: {e}"))?;
-        if !re.is_match(s) {
-            return Err(format!("must match the pattern {p}"));
-        }
+    if let Some(p) = &q.pattern
+        && !pattern_matches(p, s)?
+    {
+        return Err(format!("must match the pattern {p}"));
     }
     Ok(())
+}
+
+/// Whether `s` matches the whole of pattern `p`; patterns are compiled once per thread.
+fn pattern_matches(p: &str, s: &str) -> std::result::Result<bool, String> {
+    thread_local! {
+        static COMPILED: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(p) {
+            let re = regex::Regex::new(&format!("^(?:{p})$"))
+                .map_err(|e| format!("has an invalid pattern in the pack: {e}"))?;
+            cache.insert(p.to_string(), re);
+        }
+        Ok(cache[p].is_match(s))
+    })
 }
 
 fn normalize(q: &Question, value: Value) -> Value {

@@ -33,7 +33,10 @@ const REGEN_EXAMPLES: &str = "Examples:
   flux-scaffold regen ./gitops --set crds=remote
 
   # In CI: fail when the repository has drifted:
-  flux-scaffold regen --check ./gitops";
+  flux-scaffold regen --check ./gitops
+
+  # A monorepo: every layout below the root, one report, one exit code:
+  flux-scaffold regen --check --all .";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -130,6 +133,12 @@ pub struct RegenArgs {
     /// Write nothing; exit 1 if the repository differs from what regen would write
     #[arg(long)]
     pub check: bool,
+    /// Every layout below DIR (each folder holding .flux-scaffold/), one report and one exit code
+    #[arg(long)]
+    pub all: bool,
+    /// Layouts to work on at once with --all (default: the machine's cores)
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -257,6 +266,9 @@ fn recorded_sets(outcome: &Outcome) -> Vec<String> {
 }
 
 fn regen(args: RegenArgs, color: bool) -> Result<i32, Error> {
+    if args.all {
+        return regen_all(args);
+    }
     let req = request(args.dir.clone(), &args.common, args.check);
     let mut fs = session::real_fs();
     let outcome = session::regen(&req, &mut fs)?;
@@ -329,4 +341,19 @@ fn print_out(s: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(s.as_bytes());
     let _ = out.flush();
+}
+
+fn regen_all(args: RegenArgs) -> Result<i32, Error> {
+    let req = request(args.dir.clone(), &args.common, args.check);
+    let jobs = args.jobs.unwrap_or_else(crate::fleet::default_jobs);
+    let results = crate::fleet::regen_all(&req, jobs)?;
+    let report = report::fleet(
+        &args.dir,
+        &results,
+        args.check,
+        args.common.format,
+        args.common.quiet,
+    );
+    print_out(&report.text);
+    Ok(report.exit_code)
 }

@@ -1,9 +1,12 @@
 //! Tera expressions and small text templates over the answers: `when`
 //! conditions, defaults that use earlier answers, output paths.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use crate::answers::{Answers, Value};
 use crate::escape::Lang;
-use crate::pack::{Manifest, QuestionType};
+use crate::pack::{Manifest, Question, QuestionType};
 use crate::validate;
 
 /// The tera context of a set of answers. Questions not answered (their
@@ -11,20 +14,28 @@ use crate::validate;
 pub fn context(manifest: &Manifest, answers: &Answers) -> tera::Context {
     let mut ctx = tera::Context::new();
     for q in &manifest.questions {
-        let value = match answers.values.get(&q.key) {
-            None => tera::Value::none(),
-            Some(Value::Str(s)) if q.kind == QuestionType::GitRef => {
-                let (kind, value) = validate::git_ref(s).unwrap_or(("branch", s.as_str()));
-                let mut map = tera::Map::new();
-                map.insert("kind".into(), kind.into());
-                map.insert("value".into(), value.into());
-                tera::Value::from(map)
-            }
-            Some(v) => tera::Value::from_serializable(v),
-        };
-        ctx.insert_value(q.key.clone(), value);
+        match answers.values.get(&q.key) {
+            Some(v) => set(&mut ctx, q, v),
+            None => ctx.insert_value(q.key.clone(), tera::Value::none()),
+        }
     }
     ctx
+}
+
+/// Put one answer into a context, typed by its question: a git-ref is a
+/// map of `kind` and `value`.
+pub fn set(ctx: &mut tera::Context, q: &Question, v: &Value) {
+    let value = match v {
+        Value::Str(s) if q.kind == QuestionType::GitRef => {
+            let (kind, value) = validate::git_ref(s).unwrap_or(("branch", s.as_str()));
+            let mut map = tera::Map::new();
+            map.insert("kind".into(), kind.into());
+            map.insert("value".into(), value.into());
+            tera::Value::from(map)
+        }
+        v => tera::Value::from_serializable(v),
+    };
+    ctx.insert_value(q.key.clone(), value);
 }
 
 /// Evaluate a condition such as `pod_identity == "helm"`.
@@ -33,12 +44,25 @@ pub fn eval(expr: &str, ctx: &tera::Context) -> Result<bool, String> {
     Ok(out == "1")
 }
 
-/// Render a one-off text template with no quoting.
+/// Render a small text template (a path, a default, a condition) with no
+/// quoting. Each distinct template is compiled once per thread: a run
+/// evaluates the same few dozen many times, and a fleet run thousands.
 pub fn render_text(template: &str, ctx: &tera::Context) -> Result<String, String> {
-    let mut tera = engine(Lang::Text);
-    tera.add_raw_template("__text", template)
-        .map_err(|e| flatten(&e))?;
-    tera.render("__text", ctx).map_err(|e| flatten(&e))
+    thread_local! {
+        static COMPILED: RefCell<HashMap<String, tera::Tera>> = RefCell::new(HashMap::new());
+    }
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(template) {
+            let mut tera = engine(Lang::Text);
+            tera.add_raw_template("__text", template)
+                .map_err(|e| flatten(&e))?;
+            cache.insert(template.to_string(), tera);
+        }
+        cache[template]
+            .render("__text", ctx)
+            .map_err(|e| flatten(&e))
+    })
 }
 
 /// A tera engine whose autoescape quotes every interpolated string for

@@ -12,6 +12,7 @@ pub mod dialect;
 pub mod error;
 pub mod escape;
 pub mod expr;
+pub mod fleet;
 pub mod kustomize;
 pub mod lock;
 pub mod merge;

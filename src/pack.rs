@@ -1,7 +1,7 @@
 //! Template packs: the manifest (`pack.yaml`) and where its files come from,
 //! either embedded in the binary or a folder on disk (`--pack DIR`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
@@ -47,6 +47,8 @@ pub enum QuestionType {
     Url,
     Path,
     GitRef,
+    /// An Azure resource group name.
+    ResourceGroup,
 }
 
 impl QuestionType {
@@ -64,6 +66,7 @@ impl QuestionType {
             QuestionType::Url => "url",
             QuestionType::Path => "path",
             QuestionType::GitRef => "git-ref",
+            QuestionType::ResourceGroup => "resource-group",
         }
     }
 }
@@ -185,6 +188,19 @@ enum Source {
 impl Pack {
     /// A pack embedded in the binary.
     pub fn builtin(name: &str) -> Result<Pack> {
+        static LOADED: std::sync::Mutex<BTreeMap<String, Pack>> =
+            std::sync::Mutex::new(BTreeMap::new());
+        if let Some(p) = LOADED.lock().ok().and_then(|m| m.get(name).cloned()) {
+            return Ok(p);
+        }
+        let pack = Pack::load_builtin(name)?;
+        if let Ok(mut m) = LOADED.lock() {
+            m.insert(name.to_string(), pack.clone());
+        }
+        Ok(pack)
+    }
+
+    fn load_builtin(name: &str) -> Result<Pack> {
         let dir = BUILTIN.get_dir(name).ok_or_else(|| {
             Error::input(format!(
                 "unknown pack '{name}' (built-in packs: {})",
@@ -225,6 +241,16 @@ impl Pack {
         let pack = Pack { manifest, source };
         pack.check_manifest()?;
         Ok(pack)
+    }
+
+    /// Identifies the pack's templates within one process, for caches.
+    pub fn cache_key(&self) -> String {
+        match &self.source {
+            Source::Builtin(_) => {
+                format!("builtin:{}:{}", self.manifest.name, self.manifest.version)
+            }
+            Source::Disk(root) => format!("disk:{}", root.display()),
+        }
     }
 
     pub fn is_builtin(&self) -> bool {

@@ -110,6 +110,8 @@ pub struct Options {
     /// Three-way merge edited files (regen); otherwise an edited file is a
     /// conflict that stops the run (init).
     pub merge: bool,
+    /// Plan the new state too; a run that only looks (check, dry run) skips it.
+    pub record: bool,
 }
 
 /// Plan the run.
@@ -134,14 +136,13 @@ pub fn plan(
             Ownership::Once => plan_once(r, tree.read(&r.path)?),
             Ownership::Patch => plan_patch(r, tree)?,
         };
-        records.insert(
-            op.path.clone(),
-            FileRecord {
-                ownership: r.ownership,
-                sha256: (r.ownership != Ownership::Patch).then(|| state::sha256(&r.content)),
-                resources: r.resources.clone(),
-            },
-        );
+        let record = FileRecord {
+            ownership: r.ownership,
+            sha256: (opts.record && r.ownership != Ownership::Patch)
+                .then(|| state::sha256(&r.content)),
+            resources: r.resources.clone(),
+        };
+        records.insert(op.path.clone(), record);
         files.push(op);
     }
     if let Some(prev) = previous {
@@ -173,7 +174,11 @@ pub fn plan(
         files: FilesFile { files: records },
         base,
     };
-    let state = plan_state(previous, &new_state, tree)?;
+    let state = if opts.record {
+        plan_state(previous, &new_state, tree)?
+    } else {
+        Vec::new()
+    };
     Ok(Plan { files, state })
 }
 

@@ -1,6 +1,7 @@
 //! Render a pack with a set of answers into the list of files it produces.
 //! Pure: reads only the pack, never the target folder.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::answers::{Answers, Value};
@@ -24,9 +25,22 @@ pub struct Rendered {
 
 /// Every file `pack` produces for `answers`, sorted by path.
 pub fn render(pack: &Pack, answers: &Answers) -> Result<Vec<Rendered>> {
+    thread_local! {
+        /// Compiled templates by pack and language: a fleet run renders
+        /// the same pack a thousand times.
+        static ENGINES: RefCell<HashMap<(String, Lang), tera::Tera>> = RefCell::new(HashMap::new());
+    }
+    ENGINES.with(|engines| render_with(pack, answers, &mut engines.borrow_mut()))
+}
+
+fn render_with(
+    pack: &Pack,
+    answers: &Answers,
+    engines: &mut HashMap<(String, Lang), tera::Tera>,
+) -> Result<Vec<Rendered>> {
     let manifest = &pack.manifest;
     let base_ctx = expr::context(manifest, answers);
-    let mut engines: HashMap<Lang, tera::Tera> = HashMap::new();
+    let key = pack.cache_key();
     let mut out: BTreeMap<String, Rendered> = BTreeMap::new();
     let err =
         |what: &str, e: String| Error::input(format!("pack '{}': {what}: {e}", manifest.name));
@@ -60,7 +74,9 @@ pub fn render(pack: &Pack, answers: &Answers) -> Result<Vec<Rendered>> {
             })?;
             let content = if let Some(t) = &spec.template {
                 let lang = Lang::of_path(&path);
-                let engine = engines.entry(lang).or_insert_with(|| expr::engine(lang));
+                let engine = engines
+                    .entry((key.clone(), lang))
+                    .or_insert_with(|| expr::engine(lang));
                 if !engine.contains_template(t) {
                     let bytes = pack.read(t)?;
                     let text = String::from_utf8(bytes)

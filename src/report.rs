@@ -202,3 +202,125 @@ fn paint(color: bool, action: Action, s: &str) -> String {
     };
     format!("\x1b[{code}m{s}\x1b[0m")
 }
+
+/// The report of `regen --all`, and the exit code of the whole fleet: 2 or
+/// 3 when a layout could not be read, else 1 when any drifted or holds
+/// conflicts, else 0.
+pub struct FleetReport {
+    pub text: String,
+    pub exit_code: i32,
+}
+
+#[derive(Serialize)]
+struct JsonLayout<'a> {
+    dir: String,
+    status: &'a str,
+    files: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+pub fn fleet(
+    root: &std::path::Path,
+    results: &[crate::fleet::LayoutResult],
+    check: bool,
+    format: Format,
+    quiet: bool,
+) -> FleetReport {
+    let mut layouts = Vec::new();
+    let mut exit_code = 0;
+    let (mut current, mut drifted, mut failed) = (0, 0, 0);
+    for r in results {
+        let dir = r
+            .dir
+            .strip_prefix(root)
+            .unwrap_or(&r.dir)
+            .display()
+            .to_string();
+        let dir = if dir.is_empty() { ".".to_string() } else { dir };
+        let (status, files, error) = match &r.result {
+            Err(e) => {
+                failed += 1;
+                exit_code = exit_code.max(e.exit_code().min(3)).max(2);
+                ("error", Vec::new(), Some(e.message.clone()))
+            }
+            Ok(o) => {
+                let conflicts: Vec<&str> = o
+                    .plan
+                    .files
+                    .iter()
+                    .filter(|f| f.conflicts > 0 || f.action == Action::Conflict)
+                    .map(|f| f.path.as_str())
+                    .collect();
+                let changed: Vec<&str> = if check {
+                    o.drift().iter().map(|f| f.path.as_str()).collect()
+                } else {
+                    o.plan
+                        .files
+                        .iter()
+                        .filter(|f| f.action.writes())
+                        .map(|f| f.path.as_str())
+                        .collect()
+                };
+                if !conflicts.is_empty() {
+                    drifted += 1;
+                    exit_code = exit_code.max(1);
+                    ("conflict", conflicts, None)
+                } else if check && !changed.is_empty() {
+                    drifted += 1;
+                    exit_code = exit_code.max(1);
+                    ("drift", changed, None)
+                } else if !changed.is_empty() {
+                    current += 1;
+                    ("updated", changed, None)
+                } else {
+                    current += 1;
+                    ("current", changed, None)
+                }
+            }
+        };
+        layouts.push(JsonLayout {
+            dir,
+            status,
+            files,
+            error,
+        });
+    }
+    let text = match format {
+        Format::Json => {
+            let doc = serde_json::json!({
+                "command": "regen",
+                "all": true,
+                "check": check,
+                "root": root.display().to_string(),
+                "layouts": layouts,
+                "summary": { "layouts": results.len(), "current": current, "drifted": drifted, "errors": failed },
+            });
+            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+        }
+        Format::Text => {
+            let mut out = String::new();
+            for l in &layouts {
+                if quiet && l.status == "current" {
+                    continue;
+                }
+                let _ = write!(out, "{:<9} {}", l.status, l.dir);
+                if !l.files.is_empty() {
+                    let _ = write!(out, ": {}", l.files.join(", "));
+                }
+                if let Some(e) = &l.error {
+                    let _ = write!(out, ": {e}");
+                }
+                out.push('\n');
+            }
+            let _ = writeln!(
+                out,
+                "{} layouts: {current} current, {drifted} {}, {failed} errors",
+                results.len(),
+                if check { "drifted" } else { "with conflicts" }
+            );
+            out
+        }
+    };
+    FleetReport { text, exit_code }
+}

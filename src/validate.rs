@@ -25,6 +25,7 @@ pub fn check_scalar(q: &Question, value: &str) -> Result<(), String> {
         QuestionType::Url => url(value),
         QuestionType::Path => path(value),
         QuestionType::GitRef => git_ref(value).map(|_| ()),
+        QuestionType::ResourceGroup => resource_group(value),
     }?;
     if let Some(max) = q.max_length
         && value.chars().count() > max
@@ -69,6 +70,16 @@ fn label_name(v: &str) -> bool {
         && alnum(v.chars().last())
         && v.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// An Azure resource group name: 1 to 90 letters, digits, '_', '-', '.',
+/// '(' and ')', not ending in '.'.
+pub fn resource_group(v: &str) -> Result<(), String> {
+    let ok = |c: char| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '(' | ')');
+    if v.is_empty() || v.chars().count() > 90 || !v.chars().all(ok) || v.ends_with('.') {
+        return Err("must be a resource group name: 1 to 90 letters, digits, '_', '-', '.', '(' or ')', not ending in '.'".into());
+    }
+    Ok(())
 }
 
 /// A label key: an optional DNS-subdomain prefix and '/', then a name of at most 63.
@@ -298,6 +309,14 @@ mod tests {
         assert!(k8s_name("-a", 63).is_err());
         assert!(k8s_name(&"a".repeat(64), 63).is_err());
         assert!(k8s_name("a.b", 253).is_ok());
+    }
+
+    #[test]
+    fn resource_groups() {
+        assert!(resource_group("rg-prod_(eu).1").is_ok());
+        assert!(resource_group("rg.").is_err());
+        assert!(resource_group("rg prod").is_err());
+        assert!(resource_group(&"r".repeat(91)).is_err());
     }
 
     #[test]
