@@ -36,13 +36,17 @@ impl Fs for RealFs {
             .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.flux-scaffold-{}.tmp", std::process::id()));
         let result = (|| {
-            let mut f = fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
             let perms = match fs::metadata(path) {
                 Ok(m) => Some(m.permissions()),
                 Err(_) => None,
             };
+            let mut f = fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            // Replacing a file puts the user's content at stake: make the new
+            // bytes durable before the rename. A new file risks nothing.
+            if perms.is_some() {
+                f.sync_all()?;
+            }
             set_mode(&tmp, perms, executable)?;
             fs::rename(&tmp, path)
         })();
