@@ -10,7 +10,7 @@ use crate::answers::{NoPrompt, Prompter};
 use crate::error::Error;
 use crate::packs_cmd;
 use crate::prompt;
-use crate::report::{self, Format, Style};
+use crate::report::{self, Format, Stage, Style};
 use crate::session::{self, Outcome, Request};
 
 const INIT_EXAMPLES: &str = "Examples:
@@ -230,7 +230,7 @@ fn init(args: InitArgs, color: bool) -> Result<i32, Error> {
                             color,
                             quiet: false
                         },
-                        true
+                        Stage::Planned
                     )
                 );
                 if !prompt::confirm("Write these files?")? {
@@ -331,7 +331,11 @@ fn print_report(
                 color,
                 quiet: c.quiet,
             },
-            c.dry_run || check,
+            if c.dry_run || check {
+                Stage::DryRun
+            } else {
+                Stage::Ran
+            },
         ),
     };
     print_out(&text);

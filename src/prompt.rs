@@ -1,8 +1,9 @@
 //! The terminal front end of [`Prompter`]: one dialoguer prompt per
 //! question, chosen by its type, re-asking until the answer is valid.
 
+use console::{Key, Term, style};
 use dialoguer::theme::ColorfulTheme;
-use dialoguer::{Confirm, Input, MultiSelect, Select};
+use dialoguer::{Confirm, MultiSelect, Select};
 
 use crate::answers::{self, Prompter, Raw, Value};
 use crate::error::{Error, Result};
@@ -43,7 +44,7 @@ pub fn confirm(prompt: &str) -> Result<bool> {
 impl Prompter for Terminal {
     fn ask(&mut self, q: &Question, default: Option<&Value>) -> Result<Option<Value>> {
         if let Some(help) = &q.help {
-            eprintln!("  {}", help.trim());
+            eprintln!("  {}", style(help.trim()).dim());
         }
         let value = match q.kind {
             QuestionType::Choice => {
@@ -91,24 +92,84 @@ impl Prompter for Terminal {
                 Value::Bool(b)
             }
             _ => {
-                let question = q.clone();
-                let mut input = Input::<String>::with_theme(&self.theme)
-                    .with_prompt(if q.is_list() {
-                        format!("{} (comma-separated)", q.prompt)
-                    } else {
-                        q.prompt.clone()
-                    })
-                    .validate_with(move |text: &String| -> std::result::Result<(), String> {
-                        answers::parse(&question, &Raw::Text(text.clone())).map(|_| ())
-                    });
-                if let Some(d) = default {
-                    input = input.default(d.to_flag_text());
-                }
-                let text = input.interact_text().map_err(cancelled)?;
+                let prompt = if q.is_list() {
+                    format!("{} (comma-separated)", q.prompt)
+                } else {
+                    q.prompt.clone()
+                };
+                let default = default.map(Value::to_flag_text);
+                let text = text_input(&prompt, default.as_deref(), |t| {
+                    answers::parse(q, &Raw::Text(t.to_string())).map(|_| ())
+                })?;
                 answers::parse(q, &Raw::Text(text))
                     .map_err(|why| Error::input(format!("answer '{}' {why}", q.key)))?
             }
         };
         Ok(Some(value))
+    }
+}
+
+/// A line of text on the terminal, edited in place: Enter accepts (an empty
+/// line takes the default), a value `validate` refuses is explained and
+/// asked again, Esc or Ctrl-C cancels. (dialoguer's Input ignores Esc.)
+fn text_input(
+    prompt: &str,
+    default: Option<&str>,
+    validate: impl Fn(&str) -> std::result::Result<(), String>,
+) -> Result<String> {
+    let term = Term::stderr();
+    let mut buffer = String::new();
+    let head = match default {
+        Some(d) => format!(
+            "{} {} {}",
+            style("?").yellow(),
+            style(prompt).bold(),
+            style(format!("({d})")).dim()
+        ),
+        None => format!("{} {}", style("?").yellow(), style(prompt).bold()),
+    };
+    let draw = |buffer: &str| -> std::io::Result<()> {
+        term.clear_line()?;
+        term.write_str(&format!("{head} {} {buffer}", style("›").dim()))
+    };
+    let io = |_: std::io::Error| Error::cancelled();
+    draw(&buffer).map_err(io)?;
+    loop {
+        match term.read_key().map_err(io)? {
+            Key::Escape | Key::CtrlC => {
+                let _ = term.write_line("");
+                return Err(Error::cancelled());
+            }
+            Key::Enter => {
+                let value = match (buffer.is_empty(), default) {
+                    (true, Some(d)) => d.to_string(),
+                    _ => buffer.clone(),
+                };
+                match validate(&value) {
+                    Ok(()) => {
+                        term.clear_line().map_err(io)?;
+                        term.write_line(&format!(
+                            "{} {} {} {value}",
+                            style("✔").green(),
+                            style(prompt).bold(),
+                            style("·").dim()
+                        ))
+                        .map_err(io)?;
+                        return Ok(value);
+                    }
+                    Err(why) => {
+                        term.write_line("").map_err(io)?;
+                        term.write_line(&format!("  {} {why}", style("✘").red()))
+                            .map_err(io)?;
+                    }
+                }
+            }
+            Key::Backspace => {
+                buffer.pop();
+            }
+            Key::Char(c) if !c.is_control() => buffer.push(c),
+            _ => {}
+        }
+        draw(&buffer).map_err(io)?;
     }
 }

@@ -16,6 +16,17 @@ pub enum Format {
     Json,
 }
 
+/// What the run did, for the closing line of the text report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Ran: wrote, or had nothing to do.
+    Ran,
+    /// Looked only (--dry-run, --check).
+    DryRun,
+    /// Planned, waiting for the user's confirmation.
+    Planned,
+}
+
 /// Options of the report.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Style {
@@ -97,7 +108,7 @@ pub fn json(
 }
 
 /// The text report: one line per file, then a summary.
-pub fn text(outcome: &Outcome, style: Style, dry_run: bool) -> String {
+pub fn text(outcome: &Outcome, style: Style, stage: Stage) -> String {
     let mut out = String::new();
     for f in &outcome.plan.files {
         if style.quiet && !f.action.writes() && f.action != Action::Conflict {
@@ -133,12 +144,12 @@ pub fn text(outcome: &Outcome, style: Style, dry_run: bool) -> String {
         let _ = writeln!(out, "dropped   answer {k} (the pack no longer asks it)");
     }
     if !style.quiet {
-        out.push_str(&summary(outcome, dry_run));
+        out.push_str(&summary(outcome, stage));
     }
     out
 }
 
-fn summary(outcome: &Outcome, dry_run: bool) -> String {
+fn summary(outcome: &Outcome, stage: Stage) -> String {
     let mut counts: Vec<(Action, usize)> = Vec::new();
     for f in &outcome.plan.files {
         match counts.iter_mut().find(|(a, _)| *a == f.action) {
@@ -151,12 +162,11 @@ fn summary(outcome: &Outcome, dry_run: bool) -> String {
         .iter()
         .map(|(a, n)| format!("{n} {}", a.name()))
         .collect();
-    let verdict = if dry_run {
-        "dry run: nothing written"
-    } else if outcome.applied {
-        "written"
-    } else {
-        "nothing to do"
+    let verdict = match stage {
+        Stage::DryRun => "dry run: nothing written",
+        Stage::Planned => "planned",
+        Stage::Ran if outcome.applied => "written",
+        Stage::Ran => "nothing to do",
     };
     format!("{}; {verdict}\n", parts.join(", "))
 }

@@ -223,6 +223,27 @@ fn esc_at_a_choice_cancels() {
 }
 
 #[test]
+fn esc_at_a_text_prompt_cancels() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    let mut p = spawn(
+        &root,
+        &["--set", "pod_identity=helm", "--set", "crds=vendored"],
+    );
+    p.exp_string("Which aad-pod-identity release").unwrap();
+    p.send("v1.8").unwrap();
+    p.send("\x1b").unwrap();
+    p.flush().unwrap();
+    p.exp_string("cancelled").unwrap();
+    let status = p.process_mut().wait().unwrap();
+    assert!(
+        matches!(status, rexpect::process::wait::WaitStatus::Exited(_, 130)),
+        "{status:?}"
+    );
+    assert!(!root.exists());
+}
+
+#[test]
 fn without_a_terminal_missing_answers_are_one_error() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("repo");
