@@ -53,6 +53,14 @@ pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String
     Ok(Patched::Changed(out))
 }
 
+/// The namespace a kustomization's `namespace:` field sets on everything it
+/// builds, if any (None too when the file does not parse).
+pub fn namespace_override(input: &[u8]) -> Option<String> {
+    let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let data = parse(std::str::from_utf8(body).ok()?).ok()?;
+    data.get("namespace")?.as_str().map(str::to_string)
+}
+
 fn parse(text: &str) -> Result<serde_yaml::Value, String> {
     match serde_yaml::from_str::<serde_yaml::Value>(text) {
         Ok(v) => Ok(v),

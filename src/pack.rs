@@ -170,6 +170,10 @@ pub struct FileSpec {
 pub struct PatchSpec {
     /// Entries to ensure in a kustomization's `resources` (may use answers).
     pub kustomize_resources: Vec<String>,
+    /// The namespace the entries must keep: a kustomization whose
+    /// `namespace:` would move them elsewhere is refused (may use answers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_namespace: Option<String>,
 }
 
 /// A loaded pack: its manifest and access to its files.

@@ -306,6 +306,15 @@ fn plan_patch(r: &Rendered, tree: &dyn Tree) -> Result<FileOp> {
         }
         Some((path, bytes)) => {
             o.path = path;
+            if let Some(ns) = &r.keep_namespace
+                && let Some(other) = kustomize::namespace_override(&bytes).filter(|n| n != ns)
+            {
+                return Err(Error::input(format!(
+                    "{}: its `namespace: {other}` would move {} out of {ns}, where it must stay; use a folder without a namespace override (answer infra_path), or drop the override",
+                    o.path,
+                    r.resources.join(", ")
+                )));
+            }
             match kustomize::add_resources(&bytes, &r.resources) {
                 Ok(Patched::Unchanged) => o.action = Action::Unchanged,
                 Ok(Patched::Changed(new)) => {

@@ -20,6 +20,8 @@ pub struct Rendered {
     pub content: Vec<u8>,
     /// For `patch` files: kustomization `resources` entries to ensure.
     pub resources: Vec<String>,
+    /// For `patch` files: the namespace those entries must keep.
+    pub keep_namespace: Option<String>,
     pub executable: bool,
 }
 
@@ -102,11 +104,18 @@ fn render_with(
                     .collect::<Result<Vec<_>>>()?,
                 None => Vec::new(),
             };
+            let keep_namespace = match spec.patch.as_ref().and_then(|p| p.keep_namespace.as_ref()) {
+                Some(ns) => {
+                    Some(expr::render_text(ns, &ctx).map_err(|e| err("patch keep-namespace", e))?)
+                }
+                None => None,
+            };
             let file = Rendered {
                 path: path.clone(),
                 ownership: spec.ownership,
                 content,
                 resources,
+                keep_namespace,
                 executable: spec.executable,
             };
             if out.insert(path.clone(), file).is_some() {

@@ -390,3 +390,37 @@ fn folder_without_kustomization_keeps_what_it_held() {
     );
     assert_eq!(exceptions(&built).len(), 2);
 }
+
+#[test]
+fn a_namespace_override_that_would_move_the_exception_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let infra = tmp.path().join("infrastructure");
+    std::fs::create_dir_all(&infra).unwrap();
+    let text = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: infra\nresources: []\n";
+    std::fs::write(infra.join("kustomization.yaml"), text).unwrap();
+    let out = init(tmp.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("namespace: infra") && err.contains("flux-system"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(infra.join("kustomization.yaml")).unwrap(),
+        text
+    );
+    assert!(!tmp.path().join("prerequisites").exists());
+    // Overriding to the Flux namespace itself is fine, and the build proves it.
+    std::fs::write(
+        infra.join("kustomization.yaml"),
+        text.replace("namespace: infra", "namespace: flux-system"),
+    )
+    .unwrap();
+    assert!(init(tmp.path(), &[]).status.success());
+    let built = kustomize_build(&infra);
+    assert!(
+        exceptions(&built)
+            .iter()
+            .all(|e| e["metadata"]["namespace"] == "flux-system")
+    );
+}
