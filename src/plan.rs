@@ -431,3 +431,158 @@ fn plan_state(previous: Option<&State>, new: &State, tree: &dyn Tree) -> Result<
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::Answers;
+    use crate::state::PackRef;
+    use crate::tree::MemTree;
+
+    fn rendered(path: &str, ownership: Ownership, content: &str) -> Rendered {
+        Rendered {
+            path: path.into(),
+            ownership,
+            content: content.as_bytes().to_vec(),
+            resources: if ownership == Ownership::Patch {
+                vec!["x.yaml".into()]
+            } else {
+                Vec::new()
+            },
+            keep_namespace: None,
+            executable: false,
+        }
+    }
+
+    fn answers_file() -> AnswersFile {
+        AnswersFile::new(
+            PackRef {
+                name: "p".into(),
+                version: "1".into(),
+                path: None,
+            },
+            &Answers::default(),
+        )
+    }
+
+    fn run(files: &[Rendered], tree: &MemTree, previous: Option<&State>, merge: bool) -> Plan {
+        plan(
+            files,
+            previous,
+            &answers_file(),
+            tree,
+            Options {
+                force: false,
+                merge,
+                record: true,
+            },
+        )
+        .unwrap()
+    }
+
+    fn action(p: &Plan, path: &str) -> Action {
+        p.files.iter().find(|f| f.path == path).unwrap().action
+    }
+
+    #[test]
+    fn empty_tree_creates_everything_and_records_state() {
+        let files = [
+            rendered("a/m.yaml", Ownership::Managed, "m\n"),
+            rendered("a/o.md", Ownership::Once, "o\n"),
+            rendered("a/kustomization.yaml", Ownership::Patch, ""),
+        ];
+        let p = run(&files, &MemTree::default(), None, false);
+        assert!(p.files.iter().all(|f| f.action == Action::Create));
+        let kust = p
+            .files
+            .iter()
+            .find(|f| f.path == "a/kustomization.yaml")
+            .unwrap();
+        assert!(String::from_utf8_lossy(kust.new.as_ref().unwrap()).contains("- x.yaml"));
+        let state: Vec<&str> = p.state.iter().map(|s| s.path.as_str()).collect();
+        assert!(state.contains(&".flux-scaffold/answers.yaml"));
+        assert!(state.contains(&".flux-scaffold/base/a/m.yaml.base"));
+        assert!(
+            !state.iter().any(|s| s.contains("o.md")),
+            "once files keep no base"
+        );
+    }
+
+    #[test]
+    fn init_refuses_a_file_it_did_not_write() {
+        let mut tree = MemTree::default();
+        tree.files.insert("m.yaml".into(), b"theirs\n".to_vec());
+        let err = plan(
+            &[rendered("m.yaml", Ownership::Managed, "ours\n")],
+            None,
+            &answers_file(),
+            &tree,
+            Options {
+                force: false,
+                merge: false,
+                record: true,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.kind, crate::error::ErrorKind::Conflict);
+        assert!(err.message.contains("m.yaml"));
+    }
+
+    #[test]
+    fn regen_outcomes_against_the_base() {
+        let mut tree = MemTree::default();
+        let mut base = BTreeMap::new();
+        for (path, disk, old) in [
+            ("untouched.yaml", "v1\n", "v1\n"),
+            ("edited.yaml", "mine\n", "v1\n"),
+            ("both.yaml", "a\nb\nc\nD\ne\n", "a\nb\nc\nd\ne\n"),
+        ] {
+            tree.files.insert(path.into(), disk.as_bytes().to_vec());
+            base.insert(path.to_string(), old.as_bytes().to_vec());
+        }
+        let previous = State {
+            answers: answers_file(),
+            files: FilesFile {
+                files: base
+                    .keys()
+                    .map(|k| {
+                        (
+                            k.clone(),
+                            FileRecord {
+                                ownership: Ownership::Managed,
+                                sha256: None,
+                                resources: Vec::new(),
+                            },
+                        )
+                    })
+                    .collect(),
+            },
+            base,
+        };
+        let files = [
+            rendered("untouched.yaml", Ownership::Managed, "v2\n"),
+            rendered("edited.yaml", Ownership::Managed, "v1\n"),
+            rendered("both.yaml", Ownership::Managed, "A\nb\nc\nd\ne\n"),
+        ];
+        let p = run(&files, &tree, Some(&previous), true);
+        assert_eq!(action(&p, "untouched.yaml"), Action::Update);
+        assert_eq!(action(&p, "edited.yaml"), Action::Keep);
+        assert_eq!(action(&p, "both.yaml"), Action::Merge);
+        let merged = p.files.iter().find(|f| f.path == "both.yaml").unwrap();
+        assert_eq!(merged.new.as_deref(), Some(&b"A\nb\nc\nD\ne\n"[..]));
+    }
+
+    #[test]
+    fn identical_rerun_plans_nothing() {
+        let files = [rendered("m.yaml", Ownership::Managed, "m\n")];
+        let first = run(&files, &MemTree::default(), None, false);
+        let mut tree = MemTree::default();
+        tree.files.insert("m.yaml".into(), b"m\n".to_vec());
+        for s in &first.state {
+            tree.files.insert(s.path.clone(), s.new.clone().unwrap());
+        }
+        let prev = crate::session::load_state(&tree).unwrap();
+        let second = run(&files, &tree, prev.as_ref(), false);
+        assert!(!second.changes_anything(), "{second:?}");
+    }
+}

@@ -140,3 +140,60 @@ fn output_path(p: &str) -> Option<String> {
     }
     Some(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answers::{NoPrompt, Raw, resolve};
+    use crate::pack::DEFAULT_PACK;
+
+    fn answers(pack: &Pack, extra: &[(&str, &str)]) -> Answers {
+        let mut given: BTreeMap<String, Raw> = [
+            ("git_url", "https://github.com/o/r"),
+            ("cluster_name", "aks"),
+            ("resource_group", "rg"),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| (k.to_string(), Raw::Text(v.to_string())))
+        .collect();
+        resolve(&pack.manifest, &given, &mut NoPrompt).unwrap()
+    }
+
+    #[test]
+    fn default_pack_renders_the_helm_path_deterministically() {
+        let pack = Pack::builtin(DEFAULT_PACK).unwrap();
+        let a = answers(&pack, &[]);
+        let first = render(&pack, &a).unwrap();
+        let paths: Vec<&str> = first.iter().map(|r| r.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "iac/flux-configuration.bicep",
+                "iac/flux-configuration.sh",
+                "iac/main.bicep",
+                "infrastructure/flux-exception.yaml",
+                "infrastructure/kustomization.yaml",
+                "prerequisites/kustomization.yaml",
+                "prerequisites/pod-identity-crds.yaml",
+            ]
+        );
+        assert_eq!(
+            render(&pack, &a).unwrap(),
+            first,
+            "same answers, same bytes"
+        );
+    }
+
+    #[test]
+    fn addon_path_has_no_prerequisites() {
+        let pack = Pack::builtin(DEFAULT_PACK).unwrap();
+        let a = answers(&pack, &[("pod_identity", "aks-addon")]);
+        let out = render(&pack, &a).unwrap();
+        assert!(out.iter().all(|r| !r.path.starts_with("prerequisites/")));
+        assert!(
+            out.iter()
+                .any(|r| r.path == "iac/pod-identity-exception.sh" && r.executable)
+        );
+    }
+}
