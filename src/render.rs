@@ -148,7 +148,7 @@ mod tests {
     use crate::pack::DEFAULT_PACK;
 
     fn answers(pack: &Pack, extra: &[(&str, &str)]) -> Answers {
-        let mut given: BTreeMap<String, Raw> = [
+        let given: BTreeMap<String, Raw> = [
             ("git_url", "https://github.com/o/r"),
             ("cluster_name", "aks"),
             ("resource_group", "rg"),
