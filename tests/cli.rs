@@ -140,12 +140,15 @@ fn exported_pack_gives_the_same_output() {
             .status
             .success()
     );
-    let mut c = bin();
-    c.args(["init", "--no-input", "--pack"]).arg(&pack).arg(&b);
-    for s in REQUIRED.iter().chain(&["iac=bicep,az-cli,terraform,flux"]) {
-        c.arg("--set").arg(s);
-    }
-    assert!(c.output().unwrap().status.success());
+    let pack_arg = pack.to_str().unwrap();
+    let out = init_cmd(
+        &b,
+        &["--pack", pack_arg],
+        &["iac=bicep,az-cli,terraform,flux"],
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success());
     let files = tree(&a);
     assert_eq!(files, tree(&b));
     for f in files
@@ -170,13 +173,9 @@ fn exported_pack_gives_the_same_output() {
 #[test]
 fn json_report_has_the_documented_fields() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut c = bin();
-    c.args(["init", "--no-input", "--format", "json"])
-        .arg(tmp.path());
-    for s in REQUIRED {
-        c.arg("--set").arg(s);
-    }
-    let out = c.output().unwrap();
+    let out = init_cmd(tmp.path(), &["--format", "json"], &[])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for field in [
@@ -213,12 +212,7 @@ fn no_color_and_quiet() {
         !out.stdout.contains(&0x1b),
         "no escape codes under NO_COLOR"
     );
-    let mut c = bin();
-    c.args(["init", "--no-input", "-q"]).arg(tmp.path());
-    for s in REQUIRED {
-        c.arg("--set").arg(s);
-    }
-    let quiet = c.output().unwrap();
+    let quiet = init_cmd(tmp.path(), &["-q"], &[]).output().unwrap();
     assert!(quiet.status.success());
     assert!(
         quiet.stdout.is_empty(),

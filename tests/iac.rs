@@ -66,11 +66,7 @@ fn bicep_parses_and_chains_for_every_api_version() {
     for addon in [false, true] {
         for v in VERSIONS {
             let tmp = tempfile::tempdir().unwrap();
-            let pi = if addon {
-                "pod_identity=aks-addon"
-            } else {
-                "pod_identity=helm"
-            };
+            let pi = pod_identity(addon);
             generate(
                 tmp.path(),
                 &["iac=bicep", &format!("bicep_api_version={v}"), pi],
@@ -275,6 +271,14 @@ fn unknown_bicep_version_lists_the_known_ones() {
     assert!(!tmp.path().join("x").exists());
 }
 
+fn pod_identity(addon: bool) -> &'static str {
+    if addon {
+        "pod_identity=aks-addon"
+    } else {
+        "pod_identity=helm"
+    }
+}
+
 fn env_sets(n: usize) -> String {
     format!(
         "environments={}",
@@ -287,11 +291,7 @@ fn terraform_parses_and_chains() {
     for addon in [false, true] {
         for n in 1..=3 {
             let tmp = tempfile::tempdir().unwrap();
-            let pi = if addon {
-                "pod_identity=aks-addon"
-            } else {
-                "pod_identity=helm"
-            };
+            let pi = pod_identity(addon);
             generate(tmp.path(), &["iac=terraform", &env_sets(n), pi]);
             let body: hcl::Body =
                 hcl::from_str(&read(tmp.path(), "iac/flux-configuration.tf")).expect("valid HCL");
@@ -411,11 +411,7 @@ fn az_scripts_parse_as_the_cli_parses_them() {
         for n in 1..=3 {
             for git_ref in ["main", "tag:v1.0.0", "semver:>=1.0.0 <2.0.0"] {
                 let tmp = tempfile::tempdir().unwrap();
-                let pi = if addon {
-                    "pod_identity=aks-addon"
-                } else {
-                    "pod_identity=helm"
-                };
+                let pi = pod_identity(addon);
                 let r = format!("git_ref={git_ref}");
                 generate(
                     tmp.path(),
@@ -529,11 +525,7 @@ fn flux_objects_build_and_chain() {
     for addon in [false, true] {
         for n in 1..=3 {
             let tmp = tempfile::tempdir().unwrap();
-            let pi = if addon {
-                "pod_identity=aks-addon"
-            } else {
-                "pod_identity=helm"
-            };
+            let pi = pod_identity(addon);
             generate(tmp.path(), &["iac=flux", &env_sets(n), pi]);
             for env in &["staging", "production", "dev"][..n] {
                 let built = kustomize_build(&tmp.path().join("clusters").join(env));

@@ -193,13 +193,9 @@ fn second_run_writes_nothing() {
         .map(|p| std::fs::read(root.join(p)).unwrap())
         .collect();
     std::thread::sleep(std::time::Duration::from_millis(20));
-    let mut c = bin();
-    c.args(["init", "--no-input", "--format", "json"])
-        .arg(&root);
-    for s in REQUIRED {
-        c.arg("--set").arg(s);
-    }
-    let out = c.output().unwrap();
+    let out = init_cmd(&root, &["--format", "json"], &[])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["written"], false);
@@ -220,12 +216,7 @@ fn dry_run_writes_nothing_and_shows_diffs() {
     let root = tmp.path().join("repo");
     flux2_example(&root);
     let before = tree(&root);
-    let mut c = bin();
-    c.args(["init", "--no-input", "--dry-run"]).arg(&root);
-    for s in REQUIRED {
-        c.arg("--set").arg(s);
-    }
-    let out = c.output().unwrap();
+    let out = init_cmd(&root, &["--dry-run"], &[]).output().unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(

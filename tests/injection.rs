@@ -265,14 +265,10 @@ fn default_pack_answers_are_refused_or_exact() {
             }
             let tmp = tempfile::tempdir().unwrap();
             let root = tmp.path().join("repo");
-            let mut c = common::bin();
-            c.args(["init", "--no-input", "--set", "iac=bicep,az-cli,terraform"])
-                .arg(&root);
-            for s in common::REQUIRED {
-                c.arg("--set").arg(s);
-            }
-            c.arg("--set").arg(format!("{key}={value}"));
-            let out = c.output().unwrap();
+            let set = format!("{key}={value}");
+            let out = common::init_cmd(&root, &[], &["iac=bicep,az-cli,terraform", &set])
+                .output()
+                .unwrap();
             let err = String::from_utf8_lossy(&out.stderr);
             if out.status.code() == Some(2) {
                 assert!(err.contains(key), "{key}={value:?}: {err}");

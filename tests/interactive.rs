@@ -205,6 +205,17 @@ fn ctrl_c_halfway_writes_nothing() {
     );
 }
 
+/// The session ends with "cancelled", exit code 130, and nothing at `root`.
+fn assert_cancelled(mut p: PtySession, root: &Path) {
+    p.exp_string("cancelled").unwrap();
+    let status = p.process_mut().wait().unwrap();
+    assert!(
+        matches!(status, rexpect::process::wait::WaitStatus::Exited(_, 130)),
+        "{status:?}"
+    );
+    assert!(!root.exists());
+}
+
 #[test]
 fn esc_at_a_choice_cancels() {
     let tmp = tempfile::tempdir().unwrap();
@@ -213,13 +224,7 @@ fn esc_at_a_choice_cancels() {
     p.exp_string("How is AAD Pod Identity installed?").unwrap();
     p.send("\x1b").unwrap();
     p.flush().unwrap();
-    p.exp_string("cancelled").unwrap();
-    let status = p.process_mut().wait().unwrap();
-    assert!(
-        matches!(status, rexpect::process::wait::WaitStatus::Exited(_, 130)),
-        "{status:?}"
-    );
-    assert!(!root.exists());
+    assert_cancelled(p, &root);
 }
 
 #[test]
@@ -234,13 +239,7 @@ fn esc_at_a_text_prompt_cancels() {
     p.send("v1.8").unwrap();
     p.send("\x1b").unwrap();
     p.flush().unwrap();
-    p.exp_string("cancelled").unwrap();
-    let status = p.process_mut().wait().unwrap();
-    assert!(
-        matches!(status, rexpect::process::wait::WaitStatus::Exited(_, 130)),
-        "{status:?}"
-    );
-    assert!(!root.exists());
+    assert_cancelled(p, &root);
 }
 
 #[test]

@@ -33,67 +33,57 @@ fn request(root: &Path, sets: &[&str]) -> Request {
     }
 }
 
-/// A file system that works for `ok` operations, then fails every one;
-/// `kill` makes the failures permanent, as if the process had died.
+/// A file system that counts operations and fails the ones `fails` picks,
+/// by their index.
 struct Faulty {
-    ok: usize,
-    done: usize,
+    n: usize,
+    fails: Box<dyn Fn(usize) -> bool>,
     real: RealFs,
 }
 
 impl Faulty {
+    /// Every operation works; counts them.
+    fn counting() -> Self {
+        Faulty {
+            n: 0,
+            fails: Box::new(|_| false),
+            real: RealFs,
+        }
+    }
+
+    /// Operation `at` fails once; the rest, rollback included, work.
+    fn fail_once(at: usize) -> Self {
+        Faulty {
+            n: 0,
+            fails: Box::new(move |i| i == at),
+            real: RealFs,
+        }
+    }
+
+    /// Every operation after the first `k` fails, as if the process had
+    /// died: not even the rollback happens.
+    fn killed_after(k: usize) -> Self {
+        Faulty {
+            n: 0,
+            fails: Box::new(move |i| i >= k),
+            real: RealFs,
+        }
+    }
+
     fn step(&mut self, what: &Path) -> io::Result<()> {
-        if self.done >= self.ok {
+        let i = self.n;
+        self.n += 1;
+        if (self.fails)(i) {
             return Err(io::Error::other(format!(
                 "injected fault at {}",
                 what.display()
             )));
         }
-        self.done += 1;
         Ok(())
     }
 }
 
 impl Fs for Faulty {
-    fn create_dir(&mut self, path: &Path) -> io::Result<()> {
-        self.step(path)?;
-        self.real.create_dir(path)
-    }
-    fn write_atomic(&mut self, path: &Path, bytes: &[u8], executable: bool) -> io::Result<()> {
-        self.step(path)?;
-        self.real.write_atomic(path, bytes, executable)
-    }
-    fn remove_file(&mut self, path: &Path) -> io::Result<()> {
-        self.step(path)?;
-        self.real.remove_file(path)
-    }
-    fn remove_dir(&mut self, path: &Path) -> io::Result<()> {
-        self.step(path)?;
-        self.real.remove_dir(path)
-    }
-}
-
-/// Fails once at operation `at`, and works again for the rollback.
-struct FailOnce {
-    at: usize,
-    n: usize,
-    real: RealFs,
-}
-
-impl FailOnce {
-    fn step(&mut self, what: &Path) -> io::Result<()> {
-        self.n += 1;
-        if self.n == self.at + 1 {
-            return Err(io::Error::other(format!(
-                "injected fault at {}",
-                what.display()
-            )));
-        }
-        Ok(())
-    }
-}
-
-impl Fs for FailOnce {
     fn create_dir(&mut self, path: &Path) -> io::Result<()> {
         self.step(path)?;
         self.real.create_dir(path)
@@ -123,24 +113,16 @@ fn a_failure_at_any_step_rolls_everything_back() {
     // How many operations a full run takes.
     let tmp = tempfile::tempdir().unwrap();
     let root = prepared_repo(tmp.path());
-    let mut counter = Faulty {
-        ok: usize::MAX,
-        done: 0,
-        real: RealFs,
-    };
+    let mut counter = Faulty::counting();
     session::init(&request(&root, &[]), &mut NoPrompt, &mut counter).unwrap();
-    let total = counter.done;
+    let total = counter.n;
     assert!(total > 10, "{total}");
 
     for at in 0..total {
         let tmp = tempfile::tempdir().unwrap();
         let root = prepared_repo(tmp.path());
         let before = snapshot(&root);
-        let mut fs = FailOnce {
-            at,
-            n: 0,
-            real: RealFs,
-        };
+        let mut fs = Faulty::fail_once(at);
         let err = session::init(&request(&root, &[]), &mut NoPrompt, &mut fs).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Io, "{err}");
         assert_eq!(err.exit_code(), 3);
@@ -169,11 +151,7 @@ fn a_failed_regen_leaves_files_and_state_as_they_were() {
         sets: vec!["crds=remote".into(), "iac=terraform".into()],
         ..Request::default()
     };
-    let mut counter = Faulty {
-        ok: usize::MAX,
-        done: 0,
-        real: RealFs,
-    };
+    let mut counter = Faulty::counting();
     let tmp2 = tempfile::tempdir().unwrap();
     let copy = tmp2.path().join("repo");
     copy_dir(&root, &copy);
@@ -185,12 +163,8 @@ fn a_failed_regen_leaves_files_and_state_as_they_were() {
         &mut counter,
     )
     .unwrap();
-    for at in 0..counter.done {
-        let mut fs = FailOnce {
-            at,
-            n: 0,
-            real: RealFs,
-        };
+    for at in 0..counter.n {
+        let mut fs = Faulty::fail_once(at);
         let err = session::regen(&req, &mut fs).unwrap_err();
         assert_eq!(err.kind, ErrorKind::Io);
         assert_eq!(snapshot(&root), before, "step {at}");
@@ -212,23 +186,15 @@ fn a_killed_run_leaves_each_file_wholly_old_or_new() {
     let old = snapshot(&reference);
     session::init(&request(&reference, &[]), &mut NoPrompt, &mut RealFs).unwrap();
     let new = snapshot(&reference);
-    let mut counter = Faulty {
-        ok: usize::MAX,
-        done: 0,
-        real: RealFs,
-    };
+    let mut counter = Faulty::counting();
     let probe = prepared_repo(&tmp.path().join("probe"));
     session::init(&request(&probe, &[]), &mut NoPrompt, &mut counter).unwrap();
 
-    for k in 0..counter.done {
+    for k in 0..counter.n {
         let tmp = tempfile::tempdir().unwrap();
         let root = prepared_repo(tmp.path());
         // Dies after k operations: nothing after that happens, not even rollback.
-        let mut fs = Faulty {
-            ok: k,
-            done: 0,
-            real: RealFs,
-        };
+        let mut fs = Faulty::killed_after(k);
         let _ = session::init(&request(&root, &[]), &mut NoPrompt, &mut fs);
         let now = snapshot(&root);
         for (path, bytes) in &now {
@@ -308,11 +274,7 @@ fn two_runs_at_once_never_interleave() {
         let tmp = tempfile::tempdir().unwrap();
         let root = prepared_repo(tmp.path());
         let spawn = || {
-            let mut c = bin();
-            c.args(["init", "--no-input"]).arg(&root);
-            for s in REQUIRED {
-                c.arg("--set").arg(s);
-            }
+            let mut c = init_cmd(&root, &[], &[]);
             c.stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped());
             c.spawn().unwrap()
@@ -346,14 +308,10 @@ fn a_held_lock_is_waited_for_then_refused() {
     )
     .unwrap();
     let before = snapshot(&root);
-    let mut c = bin();
-    c.env("FLUX_SCAFFOLD_LOCK_WAIT", "1")
-        .args(["init", "--no-input"])
-        .arg(&root);
-    for s in REQUIRED {
-        c.arg("--set").arg(s);
-    }
-    let out = c.output().unwrap();
+    let out = init_cmd(&root, &[], &[])
+        .env("FLUX_SCAFFOLD_LOCK_WAIT", "1")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

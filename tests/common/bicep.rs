@@ -112,11 +112,12 @@ pub fn to_json(n: Node, src: &str) -> Value {
     }
 }
 
-/// Every resource declaration: (symbol, type string, body as JSON).
-pub fn resources(tree: &Tree, src: &str) -> Vec<(String, String, Value)> {
+/// Every declaration of `kind` (resource_declaration, module_declaration):
+/// (symbol, its string: type or path, body as JSON).
+fn declarations(tree: &Tree, src: &str, kind: &str) -> Vec<(String, String, Value)> {
     named_children(tree.root_node())
         .into_iter()
-        .filter(|n| n.kind() == "resource_declaration")
+        .filter(|n| n.kind() == kind)
         .map(|n| {
             let kids = named_children(n);
             let body = kids.iter().find(|k| k.kind() == "object").copied().unwrap();
@@ -127,6 +128,11 @@ pub fn resources(tree: &Tree, src: &str) -> Vec<(String, String, Value)> {
             )
         })
         .collect()
+}
+
+/// Every resource declaration: (symbol, type string, body as JSON).
+pub fn resources(tree: &Tree, src: &str) -> Vec<(String, String, Value)> {
+    declarations(tree, src, "resource_declaration")
 }
 
 /// Every output declaration's value as JSON, by name.
@@ -144,17 +150,5 @@ pub fn outputs(tree: &Tree, src: &str) -> Vec<(String, Value)> {
 
 /// Every module declaration: (symbol, path, body as JSON).
 pub fn modules(tree: &Tree, src: &str) -> Vec<(String, String, Value)> {
-    named_children(tree.root_node())
-        .into_iter()
-        .filter(|n| n.kind() == "module_declaration")
-        .map(|n| {
-            let kids = named_children(n);
-            let body = kids.iter().find(|k| k.kind() == "object").copied().unwrap();
-            (
-                src[kids[0].byte_range()].to_string(),
-                string_value(kids[1], src),
-                to_json(body, src),
-            )
-        })
-        .collect()
+    declarations(tree, src, "module_declaration")
 }

@@ -20,14 +20,20 @@ pub fn bin() -> Command {
     c
 }
 
-/// `flux-scaffold init --no-input DIR --set ...` with the required answers.
-pub fn init(dir: &Path, sets: &[&str]) -> std::process::Output {
+/// `flux-scaffold init --no-input ARGS... DIR` with the required answers
+/// and `sets`, ready to run.
+pub fn init_cmd(dir: &Path, args: &[&str], sets: &[&str]) -> Command {
     let mut c = bin();
-    c.arg("init").arg("--no-input").arg(dir);
+    c.arg("init").arg("--no-input").args(args).arg(dir);
     for s in REQUIRED.iter().chain(sets) {
         c.arg("--set").arg(s);
     }
-    c.output().expect("runs")
+    c
+}
+
+/// `flux-scaffold init --no-input DIR --set ...` with the required answers, run.
+pub fn init(dir: &Path, sets: &[&str]) -> std::process::Output {
+    init_cmd(dir, &[], sets).output().expect("runs")
 }
 
 /// `kubectl kustomize DIR`, which must succeed; returns the built YAML.
