@@ -127,11 +127,7 @@ fn exported_pack_gives_the_same_output() {
         .arg(&pack)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(pack.join("pack.yaml").is_file());
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");

@@ -104,11 +104,7 @@ fn regen_all_updates_every_layout() {
         .arg(root)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     for i in 0..5 {
         let ex =
             std::fs::read_to_string(root.join(format!("l{i}/infrastructure/flux-exception.yaml")))

@@ -103,17 +103,7 @@ fn full_session_helm_vendored_bicep() {
         "{state}"
     );
     assert!(state.contains("- bicep"), "{state}");
-    let check = common::bin()
-        .args(["regen", "--check"])
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert_eq!(
-        check.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    common::assert_success(&common::regen_check(&root));
 }
 
 #[test]

@@ -346,17 +346,7 @@ fn crlf_checkout_is_not_an_edit() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(snapshot(&root), before, "nothing rewritten");
-    let check = bin()
-        .args(["regen", "--check"])
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert_eq!(
-        check.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&check.stdout)
-    );
+    assert_success(&regen_check(&root));
     // A changed answer is written back in CRLF.
     let out = bin()
         .args(["regen", "--set", "flux_namespace=flux-ext"])

@@ -36,6 +36,24 @@ pub fn init(dir: &Path, sets: &[&str]) -> std::process::Output {
     init_cmd(dir, &[], sets).output().expect("runs")
 }
 
+/// `flux-scaffold regen --check DIR`, run.
+pub fn regen_check(dir: &Path) -> std::process::Output {
+    bin()
+        .args(["regen", "--check"])
+        .arg(dir)
+        .output()
+        .expect("runs")
+}
+
+/// Panics with the command's stderr unless it succeeded.
+pub fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `kubectl kustomize DIR`, which must succeed; returns the built YAML.
 /// kubectl is a required tool of the test suite: its absence fails loudly.
 pub fn kustomize_build(dir: &Path) -> String {
