@@ -263,8 +263,17 @@ fn append_key(
 ) -> String {
     let pad = " ".repeat(top);
     let item_pad = " ".repeat(top + seq_offset(lines, top));
+    // Before a closing `...` document end marker, else at the very end.
+    let end_marker = lines
+        .iter()
+        .rposition(|l| !is_blank_or_comment(l.text))
+        .filter(|&i| lines[i].text.trim_end() == "...");
+    let (head, tail) = match end_marker {
+        Some(i) => text.split_at(lines[i].start),
+        None => (text, ""),
+    };
     let mut add = String::new();
-    let ends_open = !text.is_empty() && !text.ends_with('\n');
+    let ends_open = !head.is_empty() && !head.ends_with('\n');
     if ends_open {
         add.push_str(eol);
     }
@@ -276,7 +285,7 @@ fn append_key(
     if !ends_open {
         add.push_str(eol);
     }
-    format!("{text}{add}")
+    format!("{head}{add}{tail}")
 }
 
 fn insert_block(

@@ -125,6 +125,16 @@ fn styles_beyond_the_corpus() {
         ),
         ("empty file", "", "resources:\n- flux-exception.yaml\n"),
         (
+            "document end marker",
+            "kind: Kustomization\n...\n",
+            "kind: Kustomization\nresources:\n- flux-exception.yaml\n...\n",
+        ),
+        (
+            "document end marker after a list",
+            "resources:\n- a\n...\n# end\n",
+            "resources:\n- a\n- flux-exception.yaml\n...\n# end\n",
+        ),
+        (
             "comments only",
             "# nothing yet\n",
             "# nothing yet\nresources:\n- flux-exception.yaml\n",
