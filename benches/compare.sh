@@ -5,8 +5,8 @@
 #   bash benches/compare.sh            # everything
 #   QUICK=1 bash benches/compare.sh    # fewer runs
 #
-# Needs: cargo, python3, hyperfine (apt-get install hyperfine), /usr/bin/time
-# (apt-get install time), git. copier and cookiecutter are installed from PyPI
+# Needs: cargo, python3, git, and hyperfine and /usr/bin/time from Debian's
+# packages (installed when missing and running as root). copier and cookiecutter are installed from PyPI
 # into a throwaway virtualenv. The equivalent templates live in
 # benches/equivalent/ (the default pack's 7 files and its main questions,
 # plus each tool's answers file).
@@ -17,8 +17,16 @@ OUT=${OUT:-$(mktemp -d)}
 runs=${QUICK:+5}; runs=${runs:-30}
 slow_runs=${QUICK:+3}; slow_runs=${slow_runs:-10}
 
-command -v hyperfine >/dev/null || { echo "hyperfine is missing: apt-get install hyperfine" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing: apt-get install time" >&2; exit 2; }
+need=()
+command -v hyperfine >/dev/null || need+=(hyperfine)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "missing: ${need[*]} (apt-get install ${need[*]})" >&2; exit 2
+  fi
+fi
 
 cargo build --release --quiet
 bin=$root/target/release/flux-scaffold
