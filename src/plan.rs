@@ -163,7 +163,7 @@ pub fn plan(
             .collect();
         if !conflicts.is_empty() {
             return Err(Error::conflict(format!(
-                "these files exist with other content and were not written by flux-scaffold: {} (use --force to overwrite them, or --dry-run to see the differences)",
+                "these files differ from what flux-scaffold would write and it did not write them as they are: {} (see the differences with --dry-run; merge your edits with `flux-scaffold regen`; overwrite with --force)",
                 conflicts.join(", ")
             )));
         }
