@@ -415,3 +415,20 @@ fn a_namespace_override_that_would_move_the_exception_is_refused() {
             .all(|e| e["metadata"]["namespace"] == "flux-system")
     );
 }
+
+#[test]
+fn a_file_it_did_not_write_stops_init_until_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mine = tmp.path().join("infrastructure/flux-exception.yaml");
+    std::fs::create_dir_all(mine.parent().unwrap()).unwrap();
+    std::fs::write(&mine, "# my own exception\n").unwrap();
+    let out = init(tmp.path(), &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("infrastructure/flux-exception.yaml") && err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "# my own exception\n");
+    assert!(!tmp.path().join("prerequisites").exists(), "nothing written");
+    let forced = init_cmd(tmp.path(), &["--force"], &[]).output().unwrap();
+    assert_success(&forced);
+    assert_eq!(exceptions(&kustomize_build(&tmp.path().join("infrastructure"))).len(), 2);
+}
