@@ -27,7 +27,10 @@ impl Default for Terminal {
     }
 }
 
+/// A prompt ended by Esc or Ctrl-C: put the cursor back (list prompts hide
+/// it) and cancel the run.
 fn cancelled(_: dialoguer::Error) -> Error {
+    let _ = Term::stderr().show_cursor();
     Error::cancelled()
 }
 

@@ -425,10 +425,22 @@ fn a_file_it_did_not_write_stops_init_until_forced() {
     let out = init(tmp.path(), &[]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("infrastructure/flux-exception.yaml") && err.contains("--force"), "{err}");
-    assert_eq!(std::fs::read_to_string(&mine).unwrap(), "# my own exception\n");
-    assert!(!tmp.path().join("prerequisites").exists(), "nothing written");
+    assert!(
+        err.contains("infrastructure/flux-exception.yaml") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&mine).unwrap(),
+        "# my own exception\n"
+    );
+    assert!(
+        !tmp.path().join("prerequisites").exists(),
+        "nothing written"
+    );
     let forced = init_cmd(tmp.path(), &["--force"], &[]).output().unwrap();
     assert_success(&forced);
-    assert_eq!(exceptions(&kustomize_build(&tmp.path().join("infrastructure"))).len(), 2);
+    assert_eq!(
+        exceptions(&kustomize_build(&tmp.path().join("infrastructure"))).len(),
+        2
+    );
 }
