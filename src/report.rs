@@ -38,7 +38,9 @@ pub struct Style {
 #[derive(Serialize)]
 struct JsonFile<'a> {
     path: &'a str,
+    /// What happens to the file; `outcome` says the same.
     action: Action,
+    outcome: Action,
     ownership: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
@@ -87,6 +89,7 @@ pub fn json(
             .map(|f| JsonFile {
                 path: &f.path,
                 action: f.action,
+                outcome: f.action,
                 ownership: f.ownership.name(),
                 note: f.note.as_deref(),
                 conflicts: f.conflicts,

@@ -189,7 +189,8 @@ fn json_report_has_the_documented_fields() {
     assert_eq!(r["command"], "init");
     assert_eq!(r["written"], true);
     for f in r["files"].as_array().unwrap() {
-        for field in ["path", "action", "ownership", "conflicts"] {
+        assert_eq!(f["outcome"], f["action"]);
+        for field in ["path", "action", "outcome", "ownership", "conflicts"] {
             assert!(f.get(field).is_some(), "{field}");
         }
     }

@@ -31,9 +31,13 @@ fn check_all_reports_each_layout_and_one_exit_code() {
     layout(root, "clusters/prod", &[]);
     layout(root, "clusters/staging", &["iac=terraform"]);
     layout(root, "teams/a/gitops", &["pod_identity=aks-addon"]);
-    // Not searched: hidden folders and vendored trees.
+    // Not searched: hidden folders, vendored trees, ignored folders.
     layout(root, ".git/modules/x", &[]);
     layout(root, "node_modules/pkg", &[]);
+    layout(root, "scratch/old", &[]);
+    layout(root, "teams/tmp-copy", &[]);
+    std::fs::write(root.join(".gitignore"), "# local\nscratch/\n").unwrap();
+    std::fs::write(root.join("teams/.gitignore"), "/tmp-*\n").unwrap();
 
     let ok = all(root, &["--check"]);
     assert_eq!(
