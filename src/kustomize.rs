@@ -53,6 +53,24 @@ pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String
     Ok(Patched::Changed(out))
 }
 
+/// Whether a YAML file holds Kubernetes objects (every document has an
+/// apiVersion and a kind), so that kustomize can take it as a resource.
+pub fn is_manifest(bytes: &[u8]) -> bool {
+    use serde::Deserialize;
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let mut any = false;
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        match serde_yaml::Value::deserialize(doc) {
+            Ok(serde_yaml::Value::Null) => {}
+            Ok(v) if v.get("apiVersion").is_some() && v.get("kind").is_some() => any = true,
+            _ => return false,
+        }
+    }
+    any
+}
+
 /// The namespace a kustomization's `namespace:` field sets on everything it
 /// builds, if any (None too when the file does not parse).
 pub fn namespace_override(input: &[u8]) -> Option<String> {

@@ -356,7 +356,9 @@ fn existing_entries(tree: &dyn Tree, dir: &str, ours: &[String]) -> Result<Vec<S
             if has {
                 out.push(e.name);
             }
-        } else if e.name.ends_with(".yaml") || e.name.ends_with(".yml") {
+        } else if (e.name.ends_with(".yaml") || e.name.ends_with(".yml"))
+            && tree.read(&sub)?.is_some_and(|b| kustomize::is_manifest(&b))
+        {
             out.push(e.name);
         }
     }
@@ -400,6 +402,10 @@ fn plan_state(previous: Option<&State>, new: &State, tree: &dyn Tree) -> Result<
     let mut wanted: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     wanted.insert(state::ANSWERS.into(), new.answers.to_yaml().into_bytes());
     wanted.insert(state::FILES.into(), new.files.to_yaml().into_bytes());
+    wanted.insert(
+        state::GITIGNORE.into(),
+        state::GITIGNORE_TEXT.as_bytes().to_vec(),
+    );
     for (path, content) in &new.base {
         wanted.insert(state::base_path(path), content.clone());
     }

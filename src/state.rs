@@ -15,6 +15,10 @@ pub const DIR: &str = ".flux-scaffold";
 pub const ANSWERS: &str = ".flux-scaffold/answers.yaml";
 pub const FILES: &str = ".flux-scaffold/files.yaml";
 pub const BASE: &str = ".flux-scaffold/base";
+pub const GITIGNORE: &str = ".flux-scaffold/.gitignore";
+/// Keeps a run's lock and temporary files out of commits.
+pub const GITIGNORE_TEXT: &str =
+    "# Written by flux-scaffold: commit this folder, but not a run's lock.\nlock\n";
 
 /// `answers.yaml`: what produced the layout.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -253,6 +253,8 @@ fn bad_answers_exit_2_and_write_nothing() {
         ("crds=sideways", "crds"),
         ("iac=bicep,cdk", "iac"),
         ("no_such_answer=1", "no_such_answer"),
+        ("prereqs_path=infrastructure", "prereqs_path"),
+        ("apps_path=infrastructure", "apps_paths"),
     ];
     for (set, key) in cases {
         let tmp = tempfile::tempdir().unwrap();
@@ -364,6 +366,7 @@ fn folder_without_kustomization_keeps_what_it_held() {
         "resources:\n- cm.yaml\n",
     )
     .unwrap();
+    std::fs::write(infra.join("values.yaml"), "replicas: 2\n").unwrap();
     std::fs::write(
         infra.join("redis/cm.yaml"),
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: x\n",
