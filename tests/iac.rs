@@ -612,3 +612,56 @@ fn bicep_main_has_one_module_per_environment() {
         }
     }
 }
+
+#[test]
+fn the_extension_runs_where_the_exception_lives() {
+    let tmp = tempfile::tempdir().unwrap();
+    generate(
+        tmp.path(),
+        &["iac=bicep,az-cli,terraform", "flux_namespace=flux-ext"],
+    );
+    let src = read(tmp.path(), "iac/flux-configuration.bicep");
+    let tree = bicep::parse(&src);
+    bicep::assert_no_errors(&tree, &src, "flux-configuration.bicep");
+    let (_, _, ext) = bicep::resources(&tree, &src)
+        .into_iter()
+        .find(|(_, t, _)| t.starts_with("Microsoft.KubernetesConfiguration/extensions@"))
+        .unwrap();
+    assert_eq!(ext["properties"]["extensionType"], "microsoft.flux");
+    assert_eq!(
+        ext["properties"]["scope"]["cluster"]["releaseNamespace"],
+        "flux-ext"
+    );
+    let body: hcl::Body = hcl::from_str(&read(tmp.path(), "iac/flux-configuration.tf")).unwrap();
+    let ext = body
+        .blocks()
+        .find(|b| b.labels()[0].as_str() == "azurerm_kubernetes_cluster_extension")
+        .unwrap();
+    let ns = ext
+        .body()
+        .attributes()
+        .find(|a| a.key() == "release_namespace")
+        .unwrap();
+    assert_eq!(ns.expr(), &hcl::Expression::from("flux-ext"));
+    let script = read(tmp.path(), "iac/flux-configuration.sh");
+    let cmds = shell::commands(&script);
+    let create = cmds
+        .iter()
+        .find(|c| c.len() > 2 && c[1] == "k8s-extension")
+        .expect("extension created first");
+    assert_eq!(az::flag(create, &["--release-namespace"]), Some("flux-ext"));
+    assert_eq!(
+        az::flag(create, &["--extension-type"]),
+        Some("microsoft.flux")
+    );
+    let pos = |sub: &str| {
+        cmds.iter()
+            .position(|c| c.len() > 1 && c[1] == sub)
+            .unwrap()
+    };
+    assert!(pos("k8s-extension") < pos("k8s-configuration"));
+    // With the default namespace the CLI's own install is enough.
+    let tmp2 = tempfile::tempdir().unwrap();
+    generate(tmp2.path(), &["iac=az-cli"]);
+    assert!(!read(tmp2.path(), "iac/flux-configuration.sh").contains("k8s-extension"));
+}

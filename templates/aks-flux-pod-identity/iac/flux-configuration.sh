@@ -8,6 +8,17 @@ set -euo pipefail
 {%- for env in environments %}
 
 # {{ env | safe }}
+{%- if flux_namespace != "flux-system" %}
+# The Flux extension in {{ flux_namespace | safe }}, where the AzurePodIdentityException lives.
+az k8s-extension create \
+  --resource-group {{ resource_group }} \
+  --cluster-name {{ cluster_names[loop.index0] }} \
+  --cluster-type managedClusters \
+  --name flux \
+  --extension-type microsoft.flux \
+  --scope cluster \
+  --release-namespace {{ flux_namespace }}
+{%- endif %}
 az k8s-configuration flux create \
   --resource-group {{ resource_group }} \
   --cluster-name {{ cluster_names[loop.index0] }} \

@@ -12,9 +12,10 @@ data "azurerm_kubernetes_cluster" "{{ id }}" {
 }
 
 resource "azurerm_kubernetes_cluster_extension" "flux_{{ id }}" {
-  name           = "flux"
-  cluster_id     = data.azurerm_kubernetes_cluster.{{ id }}.id
-  extension_type = "microsoft.flux"
+  name              = "flux"
+  cluster_id        = data.azurerm_kubernetes_cluster.{{ id }}.id
+  extension_type    = "microsoft.flux"
+  release_namespace = {{ flux_namespace }} # where the AzurePodIdentityException lives too
 }
 
 resource "azurerm_kubernetes_flux_configuration" "{{ id }}" {

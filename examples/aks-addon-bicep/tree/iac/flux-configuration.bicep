@@ -23,6 +23,12 @@ resource flux 'Microsoft.KubernetesConfiguration/extensions@2025-03-01' = {
     extensionType: 'microsoft.flux'
     autoUpgradeMinorVersion: true
     releaseTrain: 'Stable'
+    scope: {
+      cluster: {
+        // The AzurePodIdentityException lives in this namespace too.
+        releaseNamespace: 'flux-system'
+      }
+    }
   }
 }
 

@@ -8,9 +8,10 @@ data "azurerm_kubernetes_cluster" "staging" {
 }
 
 resource "azurerm_kubernetes_cluster_extension" "flux_staging" {
-  name           = "flux"
-  cluster_id     = data.azurerm_kubernetes_cluster.staging.id
-  extension_type = "microsoft.flux"
+  name              = "flux"
+  cluster_id        = data.azurerm_kubernetes_cluster.staging.id
+  extension_type    = "microsoft.flux"
+  release_namespace = "flux-system" # where the AzurePodIdentityException lives too
 }
 
 resource "azurerm_kubernetes_flux_configuration" "staging" {
@@ -65,9 +66,10 @@ data "azurerm_kubernetes_cluster" "production" {
 }
 
 resource "azurerm_kubernetes_cluster_extension" "flux_production" {
-  name           = "flux"
-  cluster_id     = data.azurerm_kubernetes_cluster.production.id
-  extension_type = "microsoft.flux"
+  name              = "flux"
+  cluster_id        = data.azurerm_kubernetes_cluster.production.id
+  extension_type    = "microsoft.flux"
+  release_namespace = "flux-system" # where the AzurePodIdentityException lives too
 }
 
 resource "azurerm_kubernetes_flux_configuration" "production" {
