@@ -8,6 +8,8 @@ mod common;
 
 #[path = "common/bicep.rs"]
 mod bicep;
+#[path = "common/shell.rs"]
+mod shell;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -305,13 +307,20 @@ fn default_pack_answers_are_refused_or_exact() {
                     .success()
             );
             if key == "git_url" {
-                let tf: serde_json::Value = hcl::eval::from_str(
-                    &std::fs::read_to_string(root.join("iac/flux-configuration.tf")).unwrap(),
-                    &hcl::eval::Context::new(),
-                )
-                .unwrap_or(serde_json::Value::Null);
-                let _ = tf;
-                assert!(b.contains(&flux_scaffold::escape::bicep(&value)));
+                // The URL reaches each target exactly.
+                assert!(b.contains(&format!("url: {}", flux_scaffold::escape::bicep(&value))));
+                let sh = std::fs::read_to_string(root.join("iac/flux-configuration.sh")).unwrap();
+                let words = shell::commands(&sh)
+                    .into_iter()
+                    .find(|c| c[0] == "az")
+                    .unwrap();
+                let at = words.iter().position(|w| w == "--url").unwrap();
+                assert_eq!(words[at + 1], value);
+                let tf = std::fs::read_to_string(root.join("iac/flux-configuration.tf")).unwrap();
+                assert!(tf.contains(&format!(
+                    "url                      = {}",
+                    flux_scaffold::escape::hcl(&value)
+                )));
             }
             Ok(())
         })
