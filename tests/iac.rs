@@ -665,3 +665,50 @@ fn the_extension_runs_where_the_exception_lives() {
     generate(tmp2.path(), &["iac=az-cli"]);
     assert!(!read(tmp2.path(), "iac/flux-configuration.sh").contains("k8s-extension"));
 }
+
+/// Calibrates the schema check on real files: every flux configuration in
+/// ../shared/corpus/bicep written for a version whose schema is in
+/// ../shared/reference passes it, so the check is not stricter than ARM.
+#[test]
+fn schema_check_accepts_real_world_bicep() {
+    let Some(shared) = shared() else {
+        eprintln!("../shared not present: corpus calibration not run");
+        return;
+    };
+    let mut checked = 0;
+    for entry in std::fs::read_dir(shared.join("corpus/bicep"))
+        .unwrap()
+        .flatten()
+    {
+        let src = std::fs::read_to_string(entry.path()).unwrap();
+        let tree = bicep::parse(&src);
+        for (_, ty, body) in bicep::resources(&tree, &src) {
+            let file = match ty.as_str() {
+                "Microsoft.KubernetesConfiguration/fluxConfigurations@2025-04-01" => {
+                    "kubernetesconfiguration-fluxconfiguration-2025-04-01.swagger.json"
+                }
+                "Microsoft.KubernetesConfiguration/fluxConfigurations@2021-11-01-preview" => {
+                    "kubernetesconfiguration-fluxconfiguration-2021-11-01-preview.swagger.json"
+                }
+                _ => continue,
+            };
+            if !body["properties"].is_object() {
+                continue;
+            }
+            let swagger: Value = serde_json::from_str(
+                &std::fs::read_to_string(shared.join("reference").join(file)).unwrap(),
+            )
+            .unwrap();
+            let defs = &swagger["definitions"];
+            check_schema(
+                &format!("{} properties", entry.file_name().to_string_lossy()),
+                &body["properties"],
+                &defs["FluxConfiguration"]["properties"]["properties"],
+                defs,
+            );
+            checked += 1;
+        }
+    }
+    eprintln!("{checked} real-world flux configurations checked");
+    assert!(checked > 0);
+}

@@ -91,6 +91,9 @@ pub fn to_json(n: Node, src: &str) -> Value {
             let mut map = Map::new();
             for prop in named_children(n) {
                 let kids = named_children(prop);
+                if kids.len() < 2 {
+                    continue; // a spread or a decorator: not a plain key and value
+                }
                 let key = match kids[0].kind() {
                     "string" => string_value(kids[0], src),
                     _ => src[kids[0].byte_range()].to_string(),
@@ -118,14 +121,15 @@ fn declarations(tree: &Tree, src: &str, kind: &str) -> Vec<(String, String, Valu
     named_children(tree.root_node())
         .into_iter()
         .filter(|n| n.kind() == kind)
-        .map(|n| {
+        .filter_map(|n| {
             let kids = named_children(n);
-            let body = kids.iter().find(|k| k.kind() == "object").copied().unwrap();
-            (
+            // Conditional and looped declarations have no plain object body.
+            let body = kids.iter().find(|k| k.kind() == "object").copied()?;
+            Some((
                 src[kids[0].byte_range()].to_string(),
                 string_value(kids[1], src),
                 to_json(body, src),
-            )
+            ))
         })
         .collect()
 }
