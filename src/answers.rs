@@ -78,6 +78,16 @@ impl Prompter for NoPrompt {
     }
 }
 
+/// Answers the user already gave at prompts, given again without asking
+/// (the confirmed write of an interactive run).
+pub struct Replay(pub BTreeMap<String, Value>);
+
+impl Prompter for Replay {
+    fn ask(&mut self, question: &Question, _: Option<&Value>) -> Result<Option<Value>> {
+        Ok(self.0.get(&question.key).cloned())
+    }
+}
+
 /// Parse `key=value` flags into raw answers.
 pub fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, Raw>> {
     let mut out = BTreeMap::new();

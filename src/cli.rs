@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::answers::{NoPrompt, Prompter};
+use crate::answers::{NoPrompt, Prompter, Replay};
 use crate::error::Error;
 use crate::packs_cmd;
 use crate::prompt;
@@ -234,13 +234,12 @@ fn init(args: InitArgs, color: bool) -> Result<i32, Error> {
                     )
                 );
                 if !prompt::confirm("Write these files?")? {
-                    return Err(Error::input("cancelled: nothing written"));
+                    return Err(Error::cancelled());
                 }
             }
+            // The same run again, writing, with the answers just given.
             req.dry_run = false;
-            req.sets = recorded_sets(&planned);
-            req.answers_file = None;
-            session::init(&req, &mut NoPrompt, &mut fs)?
+            session::init(&req, &mut Replay(planned.answers.values), &mut fs)?
         }
     } else {
         let mut prompter: Box<dyn Prompter> = if interactive {
@@ -252,17 +251,6 @@ fn init(args: InitArgs, color: bool) -> Result<i32, Error> {
     };
     print_report("init", &args.dir, &outcome, &args.common, false, color);
     Ok(0)
-}
-
-/// The answers of a planned run as `--set` flags, so the confirmed write
-/// uses exactly what was planned. Defaulted answers are left to default.
-fn recorded_sets(outcome: &Outcome) -> Vec<String> {
-    outcome
-        .answers
-        .given()
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.to_flag_text()))
-        .collect()
 }
 
 fn regen(args: RegenArgs, color: bool) -> Result<i32, Error> {
