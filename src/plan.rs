@@ -110,7 +110,7 @@ pub struct Options {
     /// Three-way merge edited files (regen); otherwise an edited file is a
     /// conflict that stops the run (init).
     pub merge: bool,
-    /// Plan the new state too; a run that only looks (check, dry run) skips it.
+    /// Plan the new state too; a drift check, which never writes, skips it.
     pub record: bool,
 }
 

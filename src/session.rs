@@ -75,7 +75,7 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
         opts: plan::Options {
             force: req.force,
             merge: false,
-            record: !req.dry_run && !req.check,
+            record: !req.check,
         },
         moved_defaults: Vec::new(),
         dropped_answers: Vec::new(),
@@ -147,7 +147,7 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
         opts: plan::Options {
             force: req.force,
             merge: true,
-            record: !req.dry_run && !req.check,
+            record: !req.check,
         },
         moved_defaults,
         dropped_answers,
