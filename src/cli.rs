@@ -44,7 +44,7 @@ const REGEN_EXAMPLES: &str = "Examples:
     version = env!("FLUX_SCAFFOLD_VERSION"),
     about = "Scaffold GitOps repositories that run AAD Pod Identity beside the AKS Flux extension",
     long_about = None,
-    after_help = "Run `flux-scaffold <command> --help` for examples."
+    after_help = "Examples:\n  flux-scaffold init ./gitops                # answer prompts in a terminal\n  flux-scaffold regen --check ./gitops       # in CI: exit 1 on drift\n  flux-scaffold packs show aks-flux-pod-identity\n\nRun `flux-scaffold <command> --help` for each command's examples."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -144,11 +144,17 @@ pub struct RegenArgs {
 #[derive(Subcommand, Debug)]
 pub enum PacksCommand {
     /// List the built-in packs
+    #[command(
+        after_help = "Examples:\n  flux-scaffold packs list\n  flux-scaffold packs list --format json"
+    )]
     List {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// Show a pack's questions and files
+    #[command(
+        after_help = "Examples:\n  flux-scaffold packs show aks-flux-pod-identity\n  flux-scaffold packs show ./my-pack --format json"
+    )]
     Show {
         /// A built-in name or a folder with a pack.yaml
         name: String,
@@ -156,6 +162,9 @@ pub enum PacksCommand {
         format: Format,
     },
     /// Copy a built-in pack into DIR as the start of your own
+    #[command(
+        after_help = "Examples:\n  flux-scaffold packs export aks-flux-pod-identity ./my-pack\n  flux-scaffold init --pack ./my-pack ./gitops"
+    )]
     Export { name: String, dir: PathBuf },
 }
 

@@ -61,9 +61,13 @@ fn version_names_the_packs() {
 #[test]
 fn help_ends_with_examples() {
     for cmd in [
-        &["init", "--help"][..],
+        &["--help"][..],
+        &["init", "--help"],
         &["regen", "--help"],
         &["packs", "--help"],
+        &["packs", "list", "--help"],
+        &["packs", "show", "--help"],
+        &["packs", "export", "--help"],
         &["completions", "--help"],
         &["man", "--help"],
     ] {
