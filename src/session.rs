@@ -108,7 +108,15 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
             let path = pack_path(&pack, req);
             (pack, path)
         }
-        (None, Some(path)) => (Pack::from_dir(&req.dir.join(path))?, Some(path.clone())),
+        (None, Some(path)) => {
+            let pack = Pack::from_dir(&req.dir.join(path)).map_err(|e| {
+                Error::input(format!(
+                    "{}: the pack it was made with ({path}) cannot be loaded ({e}); pass --pack DIR",
+                    state::ANSWERS
+                ))
+            })?;
+            (pack, Some(path.clone()))
+        }
         (None, None) => (Pack::builtin(&recorded.name)?, None),
     };
     let known: Vec<&str> = pack

@@ -407,3 +407,33 @@ fn default_pack_switch_to_remote_crds() {
     assert!(out.status.success());
     assert!(tmp.path().join("iac/flux-configuration.tf").exists());
 }
+
+#[test]
+fn a_recorded_pack_that_moved_is_named_with_the_way_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pack = tmp.path().join("pack");
+    for rel in common::tree(&fixture(1)) {
+        let dst = pack.join(&rel);
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        std::fs::copy(fixture(1).join(&rel), dst).unwrap();
+    }
+    let root = tmp.path().join("repo");
+    let out = bin()
+        .args(["init", "--no-input", "--pack"])
+        .arg(&pack)
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_success(&out);
+    std::fs::rename(&pack, tmp.path().join("moved")).unwrap();
+    let out = regen(&root, &["--check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--pack") && err.contains("answers.yaml"),
+        "{err}"
+    );
+    let moved = tmp.path().join("moved");
+    let ok = regen(&root, &["--check", "--pack", moved.to_str().unwrap()]);
+    assert_eq!(ok.status.code(), Some(0));
+}
