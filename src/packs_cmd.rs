@@ -96,10 +96,13 @@ fn show_text(p: &Pack) -> String {
             q.kind.name().to_string()
         };
         let default = match &q.default {
-            Some(d) => serde_json::to_string(d).unwrap_or_default(),
-            None => "(required)".into(),
+            Some(serde_yaml::Value::String(d)) if d.contains("{%") => {
+                "default derived from earlier answers".to_string()
+            }
+            Some(d) => format!("default {}", serde_json::to_string(d).unwrap_or_default()),
+            None => "required".into(),
         };
-        let _ = writeln!(s, "  {:<20} {:<22} default {default}", q.key, ty);
+        let _ = writeln!(s, "  {:<20} {:<22} {default}", q.key, ty);
         let _ = writeln!(s, "  {:<20} {}", "", q.prompt);
         if !q.choices.is_empty() {
             let _ = writeln!(s, "  {:<20} choices: {}", "", q.choices.join(", "));

@@ -96,7 +96,7 @@ fn packs_list_and_show() {
         "pod_identity",
         "crds_version",
         "git_url",
-        "(required)",
+        "required",
         "managed",
         "patch",
         "{{ infra_path }}/kustomization.yaml",
