@@ -50,17 +50,6 @@ pub struct Answers {
     pub defaulted: BTreeSet<String>,
 }
 
-impl Answers {
-    /// The answers the user chose (not left at their defaults).
-    pub fn given(&self) -> BTreeMap<String, Value> {
-        self.values
-            .iter()
-            .filter(|(k, _)| !self.defaulted.contains(*k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    }
-}
-
 /// Asks the user for an answer. The core calls it; a terminal front end
 /// implements it. `None` means nobody can be asked.
 pub trait Prompter {

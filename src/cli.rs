@@ -220,7 +220,7 @@ fn init(args: InitArgs, color: bool) -> Result<i32, Error> {
         && std::io::stdin().is_terminal()
         && std::io::stderr().is_terminal();
     let mut req = request(args.dir.clone(), &args.common, false);
-    let mut fs = session::real_fs();
+    let mut fs = crate::apply::RealFs;
     let outcome = if interactive && !args.common.dry_run {
         // Plan first, confirm, then write.
         let mut prompter = prompt::Terminal::new();
@@ -267,7 +267,7 @@ fn regen(args: RegenArgs, color: bool) -> Result<i32, Error> {
         return regen_all(args);
     }
     let req = request(args.dir.clone(), &args.common, args.check);
-    let mut fs = session::real_fs();
+    let mut fs = crate::apply::RealFs;
     let outcome = session::regen(&req, &mut fs)?;
     print_report(
         "regen",

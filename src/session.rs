@@ -273,8 +273,3 @@ pub fn load_state(tree: &dyn Tree) -> Result<Option<State>> {
         base,
     }))
 }
-
-/// The file system of a real run.
-pub fn real_fs() -> impl Fs {
-    apply::RealFs
-}
