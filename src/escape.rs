@@ -119,23 +119,51 @@ fn is_go_duration(s: &str) -> bool {
 
 /// A Bicep single-quoted string literal.
 pub fn bicep(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+    // Whether the next character starts a new token for tree-sitter-bicep
+    // (the literal's start, after an escape, after a lone `#` or `$`).
+    let mut boundary = true;
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
         match c {
             '\'' => out.push_str("\\'"),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            '$' if next == Some('{') => out.push_str("\\$"),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
+            // The same string to Bicep, but tree-sitter-bicep (editors,
+            // linters) skips blanks and reads `//` or `/*` as a comment where
+            // a token starts inside a string: escape the character that would.
+            c if boundary && opens_comment(&chars[i..]) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            '#' | '$' if boundary => {
+                out.push(c);
+                continue;
+            }
+            c => {
+                out.push(c);
+                boundary = false;
+                continue;
+            }
         }
+        boundary = true;
     }
     out.push('\'');
     out
+}
+
+/// Whether `rest`, after blanks, starts a `//` or `/*` comment.
+fn opens_comment(rest: &[char]) -> bool {
+    let start = rest
+        .iter()
+        .position(|c| !c.is_whitespace())
+        .unwrap_or(rest.len());
+    matches!(rest[start..], ['/', '/' | '*', ..])
 }
 
 /// An HCL (Terraform) double-quoted string literal.
@@ -203,5 +231,9 @@ mod tests {
     fn bicep_and_hcl_interpolation_is_inert() {
         assert_eq!(bicep("${x}'"), r"'\${x}\''");
         assert_eq!(hcl("${x}%{y}"), "\"$${x}%%{y}\"");
+        assert_eq!(bicep("//a"), r"'\u{2f}/a'");
+        assert_eq!(bicep("#//"), r"'#\u{2f}/'");
+        assert_eq!(bicep(" /*"), r"'\u{20}\u{2f}*'");
+        assert_eq!(bicep("https://x"), "'https://x'");
     }
 }
