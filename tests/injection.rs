@@ -290,7 +290,25 @@ fn default_pack_answers_are_refused_or_exact() {
             )
             .unwrap();
             let docs = common::documents(&infra);
-            assert_eq!(docs.len(), 2);
+            let labels: Vec<&str> = docs
+                .iter()
+                .map(|d| {
+                    d["spec"]["podLabels"]["app.kubernetes.io/name"]
+                        .as_str()
+                        .unwrap()
+                })
+                .collect();
+            match key {
+                // One value given: one exception, holding it exactly.
+                "flux_pod_labels" => assert_eq!(labels, [value.trim()]),
+                _ => assert_eq!(labels, ["flux-extension", "microsoft.flux"]),
+            }
+            if key == "flux_namespace" {
+                assert!(
+                    docs.iter()
+                        .all(|d| d["metadata"]["namespace"].as_str() == Some(value.as_str()))
+                );
+            }
             let b = std::fs::read_to_string(root.join("iac/flux-configuration.bicep")).unwrap();
             bicep::assert_no_errors(&bicep::parse(&b), &b, "flux-configuration.bicep");
             let _: hcl::Body = hcl::from_str(
