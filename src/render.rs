@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::escape::Lang;
 use crate::expr;
 use crate::pack::{Ownership, Pack, safe_relative};
+use crate::validate;
 
 /// One file the pack produces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,8 +135,7 @@ fn render_with(
 fn output_path(p: &str) -> Option<String> {
     let rel = safe_relative(p)?;
     let s = rel.to_string_lossy().replace('\\', "/");
-    let first = s.split('/').next().unwrap_or("");
-    if first == ".git" || first == ".flux-scaffold" || s.chars().any(|c| c.is_control()) {
+    if s.split('/').any(validate::is_reserved) || s.chars().any(|c| c.is_control()) {
         return None;
     }
     Some(s)

@@ -213,13 +213,16 @@ pub fn path(v: &str) -> Result<(), String> {
     {
         return Err("must stay inside the repository (no '..', '.' or empty parts)".into());
     }
-    if trimmed
-        .split('/')
-        .any(|p| p == ".git" || p == ".flux-scaffold")
-    {
+    if trimmed.split('/').any(is_reserved) {
         return Err("must not point into .git or .flux-scaffold".into());
     }
     Ok(())
+}
+
+/// Folder names no answer and no pack may write into: Git's, and the
+/// tool's own state.
+pub fn is_reserved(part: &str) -> bool {
+    part == ".git" || part == ".flux-scaffold"
 }
 
 /// The canonical form of a path answer: no leading `./`, no trailing `/`.

@@ -48,6 +48,7 @@ fn output_paths_stay_inside_the_target() {
         ("{{ name }}/x.txt", &["name=../.."]),
         ("{{ name }}", &["name=/etc/passwd"]),
         (".git/hooks/pre-commit", &[]),
+        ("vendored/.git/hooks/pre-commit", &[]),
         (".flux-scaffold/answers.yaml", &[]),
     ];
     for (path, sets) in cases {
