@@ -256,6 +256,14 @@ fn plan_managed(
             o.conflicts = merged.conflicts;
             o
         }
+        // No trustworthy base: init stops (nothing is written); regen keeps
+        // both sides in conflict markers, so the user's text is never lost.
+        None if opts.merge => {
+            let merged = merge::three_way(b"", &ours, &new);
+            let mut o = op(r, Action::Conflict, Some(disk), out(merged.content));
+            o.conflicts = merged.conflicts.max(1);
+            with_note(o, "no record of what was last written; both kept")
+        }
         _ => with_note(
             op(r, Action::Conflict, Some(disk), Some(new)),
             "exists with other content",

@@ -261,8 +261,11 @@ pub fn load_state(tree: &dyn Tree) -> Result<Option<State>> {
     };
     let mut base = BTreeMap::new();
     for (path, rec) in &files.files {
+        // A base that no longer matches its recorded hash is not trusted:
+        // without it, an edited file is merged with nothing, never overwritten.
         if rec.ownership == crate::pack::Ownership::Managed
             && let Some(b) = tree.read(&state::base_path(path))?
+            && rec.sha256.as_deref().is_none_or(|h| h == state::sha256(&b))
         {
             base.insert(path.clone(), b);
         }

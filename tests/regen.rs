@@ -437,3 +437,31 @@ fn a_recorded_pack_that_moved_is_named_with_the_way_out() {
     let ok = regen(&root, &["--check", "--pack", moved.to_str().unwrap()]);
     assert_eq!(ok.status.code(), Some(0));
 }
+
+#[test]
+fn a_tampered_base_is_not_trusted() {
+    let tmp = tempfile::tempdir().unwrap();
+    init_v1(tmp.path(), &[]);
+    // The user edits a file and, by mistake, its base too: the base no
+    // longer matches its hash, so the edit must not count as "unedited".
+    edit(
+        tmp.path(),
+        "app/config.yaml",
+        "  tier: bronze",
+        "  tier: silver",
+    );
+    let base = ".flux-scaffold/base/app/config.yaml.base";
+    edit(tmp.path(), base, "  tier: bronze", "  tier: silver");
+    let out = regen_v2(tmp.path(), &["--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(action(&json_report(&out), "app/config.yaml"), "conflict");
+    assert!(
+        read(tmp.path(), "app/config.yaml").contains("tier: silver"),
+        "the edit survives"
+    );
+}
