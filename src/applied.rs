@@ -96,7 +96,10 @@ impl Build {
 
 /// The kustomization file of `dir`, if it has one (an error when it has
 /// more than one: kustomize refuses that).
-pub fn kustomization_file(tree: &dyn Tree, dir: &str) -> Result<std::result::Result<Option<String>, String>> {
+pub fn kustomization_file(
+    tree: &dyn Tree,
+    dir: &str,
+) -> Result<std::result::Result<Option<String>, String>> {
     let names: BTreeSet<String> = tree
         .list(dir)?
         .into_iter()
@@ -130,9 +133,10 @@ pub fn build(tree: &dyn Tree, dir: &str) -> Result<Build> {
     if entries.is_empty() {
         b.out.missing = true;
         b.out.generated = true;
-        b.out
-            .errors
-            .push(format!("{} does not exist (or is empty, which Git does not keep)", shown(dir)));
+        b.out.errors.push(format!(
+            "{} does not exist (or is empty, which Git does not keep)",
+            shown(dir)
+        ));
         return Ok(b.out);
     }
     match kustomization_file(tree, dir)? {
@@ -216,7 +220,8 @@ pub fn objects_of(bytes: &[u8], file: &str) -> std::result::Result<Vec<Object>, 
     let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
     let mut out = Vec::new();
     for doc in serde_yaml::Deserializer::from_str(text) {
-        let value = serde_yaml::Value::deserialize(doc).map_err(|e| format!("invalid YAML ({e})"))?;
+        let value =
+            serde_yaml::Value::deserialize(doc).map_err(|e| format!("invalid YAML ({e})"))?;
         push_object(&value, file, &mut out)?;
     }
     Ok(out)
@@ -374,9 +379,9 @@ impl Builder<'_> {
             if is_remote(entry) {
                 self.out.sources.insert(Source::Remote(entry.to_string()));
             } else {
-                self.out
-                    .errors
-                    .push(format!("{from}: entry {entry:?} leads outside the repository"));
+                self.out.errors.push(format!(
+                    "{from}: entry {entry:?} leads outside the repository"
+                ));
             }
             return Ok(Vec::new());
         };
@@ -396,9 +401,9 @@ impl Builder<'_> {
         if is_remote(entry) {
             self.out.sources.insert(Source::Remote(entry.to_string()));
         } else {
-            self.out
-                .errors
-                .push(format!("{from}: entry {entry:?} points at nothing ({path} does not exist)"));
+            self.out.errors.push(format!(
+                "{from}: entry {entry:?} points at nothing ({path} does not exist)"
+            ));
         }
         Ok(Vec::new())
     }
@@ -425,7 +430,10 @@ fn resolve(dir: &str, entry: &str) -> Option<String> {
     if entry.starts_with('/') || entry.contains("://") {
         return None;
     }
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let mut parts: Vec<&str> = dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
     for p in entry.split('/') {
         match p {
             "" | "." => {}
@@ -472,7 +480,10 @@ mod tests {
         let t = tree(&[
             ("infra/top.yaml", &cm("top")),
             ("infra/pod-identity/release.yaml", &cm("release")),
-            ("infra/nginx/kustomization.yaml", "resources: [deploy.yaml]\n"),
+            (
+                "infra/nginx/kustomization.yaml",
+                "resources: [deploy.yaml]\n",
+            ),
             ("infra/nginx/deploy.yaml", &cm("nginx")),
             ("infra/nginx/unused.yaml", &cm("unused")),
             ("infra/README.md", "# not yaml\n"),
@@ -490,7 +501,10 @@ mod tests {
 
     #[test]
     fn generator_fails_on_a_yaml_file_that_is_not_kubernetes() {
-        let t = tree(&[("infra/top.yaml", &cm("top")), ("infra/values.yaml", "replicas: 2\n")]);
+        let t = tree(&[
+            ("infra/top.yaml", &cm("top")),
+            ("infra/values.yaml", "replicas: 2\n"),
+        ]);
         let b = build(&t, "infra").unwrap();
         assert!(!b.builds());
         assert!(b.errors[0].contains("infra/values.yaml"), "{:?}", b.errors);
@@ -499,15 +513,25 @@ mod tests {
     #[test]
     fn dangling_entries_duplicates_and_namespaces() {
         let t = tree(&[
-            ("s/kustomization.yaml", "namespace: other\nresources:\n- a.yaml\n- gone.yaml\n- https://example.com/x.yaml\n"),
+            (
+                "s/kustomization.yaml",
+                "namespace: other\nresources:\n- a.yaml\n- gone.yaml\n- https://example.com/x.yaml\n",
+            ),
             ("s/a.yaml", &format!("{}---\n{}", cm("a"), cm("a"))),
         ]);
         let b = build(&t, "s").unwrap();
         assert_eq!(b.errors.len(), 2, "{:?}", b.errors);
         assert!(b.errors.iter().any(|e| e.contains("gone.yaml")));
         assert!(b.errors.iter().any(|e| e.contains("twice")));
-        assert!(b.objects.iter().all(|o| o.namespace.as_deref() == Some("other")));
-        assert!(b.sources.contains(&Source::Remote("https://example.com/x.yaml".into())));
+        assert!(
+            b.objects
+                .iter()
+                .all(|o| o.namespace.as_deref() == Some("other"))
+        );
+        assert!(
+            b.sources
+                .contains(&Source::Remote("https://example.com/x.yaml".into()))
+        );
     }
 
     #[test]

@@ -135,7 +135,7 @@ fn listed_resources(data: &serde_yaml::Value) -> Result<Vec<String>, String> {
     }
 }
 
-fn same_entry(a: &str, b: &str) -> bool {
+pub fn same_entry(a: &str, b: &str) -> bool {
     let norm = |s: &str| s.trim_start_matches("./").trim_end_matches('/').to_string();
     norm(a) == norm(b)
 }
@@ -512,15 +512,16 @@ fn remove_one(text: &str, gone: &dyn Fn(&str) -> bool) -> Result<Option<String>,
             None if is_seq_item(l.text) && ind >= top => si = Some(ind),
             None => break,
             Some(s) if ind == s && is_seq_item(l.text) => {}
-            Some(s) if ind > s => return Err("its resources list has items over several lines".into()),
+            Some(s) if ind > s => {
+                return Err("its resources list has items over several lines".into());
+            }
             Some(_) => break,
         }
         items.push(i);
     }
-    let Some(pos) = items
-        .iter()
-        .position(|&i| scalar(lines[i].text.trim_start()[1..].trim_start()).is_some_and(|s| gone(&s)))
-    else {
+    let Some(pos) = items.iter().position(|&i| {
+        scalar(lines[i].text.trim_start()[1..].trim_start()).is_some_and(|s| gone(&s))
+    }) else {
         return Ok(None);
     };
     let line = &lines[items[pos]];
@@ -538,7 +539,11 @@ fn remove_one(text: &str, gone: &dyn Fn(&str) -> bool) -> Result<Option<String>,
     Ok(Some(out))
 }
 
-fn remove_flow(text: &str, open: usize, gone: &dyn Fn(&str) -> bool) -> Result<Option<String>, String> {
+fn remove_flow(
+    text: &str,
+    open: usize,
+    gone: &dyn Fn(&str) -> bool,
+) -> Result<Option<String>, String> {
     let bytes = text.as_bytes();
     let (mut in_single, mut in_double) = (false, false);
     let mut seps = vec![open];
@@ -580,7 +585,10 @@ fn remove_flow(text: &str, open: usize, gone: &dyn Fn(&str) -> bool) -> Result<O
         // The item, its comma, and the blanks before the next item.
         let next = items[n + 1].0;
         let lead = text[next..].len() - text[next..].trim_start().len();
-        (a + (text[a..b].len() - text[a..b].trim_start().len()), next + lead)
+        (
+            a + (text[a..b].len() - text[a..b].trim_start().len()),
+            next + lead,
+        )
     } else {
         (items[n - 1].1, b)
     };
@@ -692,11 +700,24 @@ mod tests {
             unpatch("kind: Kustomization\r\nresources: # list\r\n- ./flux-exception.yaml\r\n"),
             "kind: Kustomization\r\nresources: [] # list\r\n"
         );
-        assert_eq!(unpatch("resources: [a, flux-exception.yaml, b]\n"), "resources: [a, b]\n");
-        assert_eq!(unpatch("resources: [a, \"flux-exception.yaml\"]\n"), "resources: [a]\n");
-        assert_eq!(unpatch("resources: [flux-exception.yaml]\n"), "resources: []\n");
+        assert_eq!(
+            unpatch("resources: [a, flux-exception.yaml, b]\n"),
+            "resources: [a, b]\n"
+        );
+        assert_eq!(
+            unpatch("resources: [a, \"flux-exception.yaml\"]\n"),
+            "resources: [a]\n"
+        );
+        assert_eq!(
+            unpatch("resources: [flux-exception.yaml]\n"),
+            "resources: []\n"
+        );
         assert_eq!(unpatch("resources: [a]\n"), "resources: [a]\n");
-        for input in ["resources:\n- a\n", "resources: [b, a]\n", "resources:\n  - 'a'\n"] {
+        for input in [
+            "resources:\n- a\n",
+            "resources: [b, a]\n",
+            "resources:\n  - 'a'\n",
+        ] {
             let added = patch(input);
             assert_eq!(unpatch(&added), input, "add then remove is the identity");
         }
