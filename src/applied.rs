@@ -385,6 +385,9 @@ impl Builder<'_> {
             }
             return Ok(Vec::new());
         };
+        if !self.tree.list(&path)?.is_empty() {
+            return self.kustomization(&path);
+        }
         if let Some(bytes) = self.tree.read(&path)? {
             self.out.sources.insert(Source::File(path.clone()));
             return Ok(match objects_of(&bytes, &path) {
@@ -394,9 +397,6 @@ impl Builder<'_> {
                     Vec::new()
                 }
             });
-        }
-        if !self.tree.list(&path)?.is_empty() {
-            return self.kustomization(&path);
         }
         if is_remote(entry) {
             self.out.sources.insert(Source::Remote(entry.to_string()));

@@ -843,6 +843,7 @@ mod tests {
                 Vec::new()
             },
             keep_namespace: None,
+            provided_by: Vec::new(),
             executable: false,
         }
     }
@@ -861,6 +862,7 @@ mod tests {
     fn run(files: &[Rendered], tree: &MemTree, previous: Option<&State>, merge: bool) -> Plan {
         plan(
             files,
+            &[],
             previous,
             &answers_file(),
             tree,
@@ -902,23 +904,39 @@ mod tests {
     }
 
     #[test]
-    fn init_refuses_a_file_it_did_not_write() {
+    fn init_adopts_a_file_it_did_not_write() {
         let mut tree = MemTree::default();
         tree.files.insert("m.yaml".into(), b"theirs\n".to_vec());
-        let err = plan(
-            &[rendered("m.yaml", Ownership::Managed, "ours\n")],
+        let p = run(&[rendered("m.yaml", Ownership::Managed, "ours\n")], &tree, None, false);
+        let f = &p.files[0];
+        assert_eq!(f.action, Action::Keep);
+        assert_eq!(f.new.as_deref(), Some(&b"ours\n"[..]), "the render, for the diff");
+        let base = p.state.iter().find(|s| s.path.ends_with("m.yaml.base")).unwrap();
+        assert_eq!(base.new.as_deref(), Some(&b"ours\n"[..]), "the render is the base");
+    }
+
+    #[test]
+    fn stage_folders_are_created_and_checked() {
+        let mut tree = MemTree::default();
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+        tree.files.insert("infra/sub/a.yaml".into(), cm.as_bytes().to_vec());
+        let p = plan(
+            &[
+                rendered("infra/kustomization.yaml", Ownership::Patch, ""),
+                rendered("infra/x.yaml", Ownership::Managed, &cm.replace("a\n", "x\n")),
+            ],
+            &["apps/x".into(), "infra".into()],
             None,
             &answers_file(),
             &tree,
-            Options {
-                force: false,
-                merge: false,
-                record: true,
-            },
+            Options::default(),
         )
-        .unwrap_err();
-        assert_eq!(err.kind, crate::error::ErrorKind::Conflict);
-        assert!(err.message.contains("m.yaml"));
+        .unwrap();
+        assert!(p.refusals.is_empty(), "{:?}", p.refusals);
+        assert_eq!(action(&p, "apps/x/kustomization.yaml"), Action::Create);
+        let k = p.files.iter().find(|f| f.path == "infra/kustomization.yaml").unwrap();
+        let text = String::from_utf8_lossy(k.new.as_ref().unwrap()).to_string();
+        assert!(text.contains("- sub/a.yaml\n- x.yaml\n"), "{text}");
     }
 
     #[test]
@@ -949,6 +967,7 @@ mod tests {
                         )
                     })
                     .collect(),
+                stages: Vec::new(),
             },
             base,
         };
