@@ -907,23 +907,45 @@ mod tests {
     fn init_adopts_a_file_it_did_not_write() {
         let mut tree = MemTree::default();
         tree.files.insert("m.yaml".into(), b"theirs\n".to_vec());
-        let p = run(&[rendered("m.yaml", Ownership::Managed, "ours\n")], &tree, None, false);
+        let p = run(
+            &[rendered("m.yaml", Ownership::Managed, "ours\n")],
+            &tree,
+            None,
+            false,
+        );
         let f = &p.files[0];
         assert_eq!(f.action, Action::Keep);
-        assert_eq!(f.new.as_deref(), Some(&b"ours\n"[..]), "the render, for the diff");
-        let base = p.state.iter().find(|s| s.path.ends_with("m.yaml.base")).unwrap();
-        assert_eq!(base.new.as_deref(), Some(&b"ours\n"[..]), "the render is the base");
+        assert_eq!(
+            f.new.as_deref(),
+            Some(&b"ours\n"[..]),
+            "the render, for the diff"
+        );
+        let base = p
+            .state
+            .iter()
+            .find(|s| s.path.ends_with("m.yaml.base"))
+            .unwrap();
+        assert_eq!(
+            base.new.as_deref(),
+            Some(&b"ours\n"[..]),
+            "the render is the base"
+        );
     }
 
     #[test]
     fn stage_folders_are_created_and_checked() {
         let mut tree = MemTree::default();
         let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
-        tree.files.insert("infra/sub/a.yaml".into(), cm.as_bytes().to_vec());
+        tree.files
+            .insert("infra/sub/a.yaml".into(), cm.as_bytes().to_vec());
         let p = plan(
             &[
                 rendered("infra/kustomization.yaml", Ownership::Patch, ""),
-                rendered("infra/x.yaml", Ownership::Managed, &cm.replace("a\n", "x\n")),
+                rendered(
+                    "infra/x.yaml",
+                    Ownership::Managed,
+                    &cm.replace("a\n", "x\n"),
+                ),
             ],
             &["apps/x".into(), "infra".into()],
             None,
@@ -934,7 +956,11 @@ mod tests {
         .unwrap();
         assert!(p.refusals.is_empty(), "{:?}", p.refusals);
         assert_eq!(action(&p, "apps/x/kustomization.yaml"), Action::Create);
-        let k = p.files.iter().find(|f| f.path == "infra/kustomization.yaml").unwrap();
+        let k = p
+            .files
+            .iter()
+            .find(|f| f.path == "infra/kustomization.yaml")
+            .unwrap();
         let text = String::from_utf8_lossy(k.new.as_ref().unwrap()).to_string();
         assert!(text.contains("- sub/a.yaml\n- x.yaml\n"), "{text}");
     }

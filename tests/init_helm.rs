@@ -385,7 +385,10 @@ fn folder_without_kustomization_keeps_what_it_held() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("infrastructure/values.yaml"), "{err}");
-    assert!(!tmp.path().join("prerequisites").exists(), "nothing written");
+    assert!(
+        !tmp.path().join("prerequisites").exists(),
+        "nothing written"
+    );
 
     std::fs::remove_file(infra.join("values.yaml")).unwrap();
     assert!(init(tmp.path(), &[]).status.success());
@@ -444,7 +447,8 @@ fn a_file_it_did_not_write_is_adopted_until_forced() {
     assert_success(&out);
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
-        report.contains("keep       infrastructure/flux-exception.yaml") && report.contains("adopted"),
+        report.contains("keep       infrastructure/flux-exception.yaml")
+            && report.contains("adopted"),
         "{report}"
     );
     assert_eq!(

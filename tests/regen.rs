@@ -404,7 +404,10 @@ fn default_pack_switch_to_remote_crds() {
     assert_eq!(action(&r, "prerequisites/kustomization.yaml"), "patch");
     let k = read(tmp.path(), "prerequisites/kustomization.yaml");
     assert!(k.contains("v1.8.17/charts"), "{k}");
-    assert!(!k.contains("pod-identity-crds.yaml"), "the entry goes with its file: {k}");
+    assert!(
+        !k.contains("pod-identity-crds.yaml"),
+        "the entry goes with its file: {k}"
+    );
     assert_eq!(regen(tmp.path(), &["--check"]).status.code(), Some(0));
     // Adding a target to iac.
     let out = regen(tmp.path(), &["--set", "iac=bicep,az-cli,terraform"]);

@@ -1,0 +1,585 @@
+//! The repository as Flux applies it, before and after every run: nothing
+//! dropped, nothing dangling, every stage pointed at exists and builds.
+//! Builds are `kubectl kustomize`, or Flux's generator rule for a folder
+//! without a kustomization (tests/common/flux.rs), never the tool's model.
+
+mod common;
+#[path = "common/flux.rs"]
+mod flux;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use common::*;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn read(root: &Path, rel: &str) -> String {
+    std::fs::read_to_string(root.join(rel)).unwrap()
+}
+
+fn cm(name: &str) -> String {
+    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: apps\n")
+}
+
+fn regen(dir: &Path, args: &[&str]) -> std::process::Output {
+    bin().arg("regen").args(args).arg(dir).output().unwrap()
+}
+
+/// Every byte of every file below `root`, the state included.
+fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(dir: &Path, root: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, root, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+fn user_ids(root: &Path, stage: &str) -> BTreeSet<flux::Id> {
+    flux::user_ids(&flux::build(root, stage).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// Case 1: a folder without a kustomization keeps everything Flux applied.
+#[test]
+fn init_keeps_what_flux_applied_from_a_folder_without_kustomization() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "infrastructure/top.yaml", &cm("top"));
+    write(
+        root,
+        "infrastructure/pod-identity/release.yaml",
+        &cm("release"),
+    );
+    write(root, "infrastructure/nginx/deploy.yaml", &cm("nginx"));
+    write(
+        root,
+        "clusters/staging/flux-system/gotk-sync.yaml",
+        &cm("sync"),
+    );
+    write(
+        root,
+        "clusters/staging/flux-system/gotk-components.yaml",
+        &cm("components"),
+    );
+    let before_infra = user_ids(root, "infrastructure");
+    let before_clusters = user_ids(root, "clusters/staging");
+    assert_eq!(before_infra.len(), 3);
+    assert_success(&init(root, &["iac=az-cli,flux"]));
+    assert_eq!(user_ids(root, "infrastructure"), before_infra);
+    assert_eq!(user_ids(root, "clusters/staging"), before_clusters);
+    let built = flux::build(root, "infrastructure").unwrap();
+    assert_eq!(
+        built
+            .iter()
+            .filter(|o| o["kind"] == "AzurePodIdentityException")
+            .count(),
+        2
+    );
+}
+
+/// Case 2: the entry goes with the file it points at.
+#[test]
+fn regen_removes_the_entry_of_a_file_it_stops_producing() {
+    for change in ["pod_identity=aks-addon", "infra_path=platform"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let mine = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  # the team's own\n  - top.yaml\n";
+        write(root, "infrastructure/kustomization.yaml", mine);
+        write(root, "infrastructure/top.yaml", &cm("top"));
+        assert_success(&init(root, &[]));
+        assert!(read(root, "infrastructure/kustomization.yaml").contains("flux-exception.yaml"));
+        let out = regen(root, &["--set", change]);
+        assert_success(&out);
+        assert_eq!(
+            read(root, "infrastructure/kustomization.yaml"),
+            mine,
+            "{change}"
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("removed flux-exception.yaml"));
+        flux::build(root, "infrastructure").unwrap();
+        for stage in flux::stages(root) {
+            flux::build(root, &stage).unwrap_or_else(|e| panic!("{change}: {e}"));
+        }
+    }
+}
+
+/// Case 3: every folder the configuration points at exists and builds, on
+/// both Pod Identity paths, for every environment and infrastructure code.
+#[test]
+fn every_stage_pointed_at_exists_and_builds() {
+    for pi in ["helm", "aks-addon"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let set = format!("pod_identity={pi}");
+        assert_success(&init(
+            root,
+            &[
+                &set,
+                "environments=staging,production",
+                "iac=az-cli,terraform,flux",
+            ],
+        ));
+        let stages = flux::stages(root);
+        assert!(stages.contains("apps/production") && stages.contains("infrastructure"));
+        for stage in &stages {
+            flux::build(root, stage).unwrap_or_else(|e| panic!("{pi}: {e}"));
+        }
+        assert_eq!(regen_check(root).status.code(), Some(0));
+    }
+}
+
+/// Case 4: adding an environment leaves the existing one where it was.
+#[test]
+fn adding_an_environment_keeps_the_existing_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    assert_success(&init(root, &["iac=az-cli"]));
+    let before = flux::environments(root);
+    assert_eq!(
+        before["staging"],
+        ("aks-demo".into(), "cluster-config".into())
+    );
+    let out = regen(root, &["--set", "environments=staging,production"]);
+    assert_success(&out);
+    let after = flux::environments(root);
+    assert_eq!(after["staging"], before["staging"]);
+    assert_eq!(
+        after["production"],
+        (
+            "aks-demo-production".into(),
+            "cluster-config-production".into()
+        )
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("cluster_names: staging keeps aks-demo"),
+        "{report}"
+    );
+    // Reordered and shrunk, each environment keeps its own values.
+    assert_success(&regen(root, &["--set", "environments=production,staging"]));
+    assert_eq!(flux::environments(root), after);
+    assert_success(&regen(root, &["--set", "environments=production"]));
+    assert_eq!(flux::environments(root)["production"], after["production"]);
+    // A second identical run changes nothing.
+    let snap = snapshot(root);
+    assert_success(&regen(root, &[]));
+    assert_eq!(snapshot(root), snap);
+}
+
+/// Case 5: init never replaces recorded answers.
+#[test]
+fn init_with_other_answers_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    assert_success(&init(root, &["environments=staging,production"]));
+    let snap = snapshot(root);
+    let out = init(root, &["environments=staging"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("environments") && err.contains("regen --set"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert_eq!(snapshot(root), snap, "nothing written");
+    // The same answers (or none beyond the recorded ones) are a no-op.
+    assert_success(&init(root, &["environments=staging,production"]));
+    assert_success(
+        &bin()
+            .args(["init", "--no-input"])
+            .arg(root)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(snapshot(root), snap);
+}
+
+/// Case 6: `regen --check` agrees with `regen` after a kept edit.
+#[test]
+fn check_agrees_with_regen_after_a_kept_edit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    assert_success(&init(root, &[]));
+    let f = "infrastructure/flux-exception.yaml";
+    write(
+        root,
+        f,
+        &(read(root, f) + "# reviewed by the platform team\n"),
+    );
+    let out = regen(root, &[]);
+    assert_success(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to do"));
+    assert_eq!(regen(root, &["--check"]).status.code(), Some(0));
+    let strict = regen(root, &["--check", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&strict.stderr).contains(f));
+    // What regen would write is drift for both.
+    write(
+        root,
+        ".flux-scaffold/answers.yaml",
+        &read(root, ".flux-scaffold/answers.yaml").replace("flux-system", "flux-ext"),
+    );
+    assert_eq!(regen(root, &["--check"]).status.code(), Some(1));
+}
+
+const ARTICLE_PREREQS: &str = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: pod-identity\n\nresources:\n- https://raw.githubusercontent.com/Azure/aad-pod-identity/master/charts/aad-pod-identity/crds/crd.yaml\n";
+
+const ARTICLE_EXCEPTION: &str = "apiVersion: aadpodidentity.k8s.io/v1\nkind: AzurePodIdentityException\nmetadata:\n  name: flux-extension-exception\n  namespace: flux-system\nspec:\n  podLabels:\n    app.kubernetes.io/name: flux-extension\n";
+
+/// Case 7: a repository that followed the article by hand is adopted.
+#[test]
+fn an_article_layout_is_adopted_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "prerequisites/kustomization.yaml", ARTICLE_PREREQS);
+    write(
+        root,
+        "infrastructure/flux-exception.yaml",
+        ARTICLE_EXCEPTION,
+    );
+    write(
+        root,
+        "infrastructure/kustomization.yaml",
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - flux-exception.yaml\n",
+    );
+    let dry = init_cmd(root, &["--dry-run"], &[]).output().unwrap();
+    assert_success(&dry);
+    let shown = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        shown.contains("--- a/infrastructure/flux-exception.yaml"),
+        "{shown}"
+    );
+    let out = init(root, &[]);
+    assert_success(&out);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("adopted") && report.contains("master"),
+        "{report}"
+    );
+    assert_eq!(
+        read(root, "prerequisites/kustomization.yaml"),
+        ARTICLE_PREREQS
+    );
+    assert_eq!(
+        read(root, "infrastructure/flux-exception.yaml"),
+        ARTICLE_EXCEPTION
+    );
+    for stage in flux::stages(root) {
+        flux::build(root, &stage).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert!(String::from_utf8_lossy(&regen(root, &[]).stdout).contains("nothing to do"));
+    assert_eq!(regen_check(root).status.code(), Some(0));
+
+    // The same CRDs kept in a file of the user's own: not added twice.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let crds = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("templates/aks-flux-pod-identity/files/pod-identity-crds-v1.8.17.yaml"),
+    )
+    .unwrap();
+    write(root, "prerequisites/pod-identity-cards.yaml", &crds);
+    let mine = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- pod-identity-cards.yaml\n";
+    write(root, "prerequisites/kustomization.yaml", mine);
+    assert_success(&init(root, &[]));
+    assert_eq!(read(root, "prerequisites/kustomization.yaml"), mine);
+    assert!(!root.join("prerequisites/pod-identity-crds.yaml").exists());
+    flux::build(root, "prerequisites").unwrap();
+}
+
+/// A run that would leave a stage unbuildable is refused with nothing written.
+#[test]
+fn a_run_that_would_break_a_stage_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    // The team's own exception, under the same name, in another file.
+    write(
+        root,
+        "infrastructure/kustomization.yaml",
+        "resources:\n- mine.yaml\n",
+    );
+    write(root, "infrastructure/mine.yaml", ARTICLE_EXCEPTION);
+    let snap = snapshot(root);
+    let out = init(root, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("flux-extension-exception") && err.contains("twice"),
+        "{err}"
+    );
+    assert_eq!(snapshot(root), snap);
+    // A dry run shows the plan and the refusal, exit 2.
+    let dry = init_cmd(root, &["--dry-run"], &[]).output().unwrap();
+    assert_eq!(dry.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("refused"));
+}
+
+// ---------------------------------------------------------------------------
+// The lifecycle property: random starting repositories, random sequences of
+// init and regen --set.
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+
+#[derive(Debug, Clone)]
+struct Start {
+    /// 0 none, 1 manifests without a kustomization, 2 a kustomization of the user's.
+    infra: u8,
+    nested: bool,
+    article_prereqs: bool,
+    /// clusters/staging holds a bootstrap (its own kustomization) or plain files.
+    clusters: u8,
+    apps: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    PodIdentity(&'static str),
+    InfraPath(&'static str),
+    Environments(Vec<&'static str>),
+    Iac(&'static str),
+    Crds(&'static str),
+}
+
+impl Step {
+    fn set(&self) -> String {
+        match self {
+            Step::PodIdentity(v) => format!("pod_identity={v}"),
+            Step::InfraPath(v) => format!("infra_path={v}"),
+            Step::Environments(v) => format!("environments={}", v.join(",")),
+            Step::Iac(v) => format!("iac={v}"),
+            Step::Crds(v) => format!("crds={v}"),
+        }
+    }
+}
+
+fn start() -> impl Strategy<Value = Start> {
+    (0u8..3, any::<bool>(), any::<bool>(), 0u8..3, any::<bool>()).prop_map(
+        |(infra, nested, article_prereqs, clusters, apps)| Start {
+            infra,
+            nested,
+            article_prereqs,
+            clusters,
+            apps,
+        },
+    )
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        prop::sample::select(vec!["helm", "aks-addon"]).prop_map(Step::PodIdentity),
+        prop::sample::select(vec!["infrastructure", "platform"]).prop_map(Step::InfraPath),
+        prop::sample::subsequence(vec!["staging", "production", "dev"], 1..=3)
+            .prop_shuffle()
+            .prop_map(Step::Environments),
+        prop::sample::select(vec![
+            "az-cli",
+            "az-cli,flux",
+            "az-cli,terraform",
+            "bicep,az-cli,flux"
+        ])
+        .prop_map(Step::Iac),
+        prop::sample::select(vec!["vendored", "remote"]).prop_map(Step::Crds),
+    ]
+}
+
+fn lay_out(root: &Path, s: &Start) {
+    if s.infra > 0 {
+        write(root, "infrastructure/top.yaml", &cm("top"));
+        if s.nested {
+            write(root, "infrastructure/plain/deeper/a.yml", &cm("deep"));
+            write(
+                root,
+                "infrastructure/unit/kustomization.yaml",
+                "resources:\n- u.yaml\n",
+            );
+            write(root, "infrastructure/unit/u.yaml", &cm("unit"));
+            write(
+                root,
+                "infrastructure/unit/not-listed.yaml",
+                &cm("not-listed"),
+            );
+        }
+        if s.infra == 2 {
+            let mut k = String::from(
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - top.yaml # first\n",
+            );
+            if s.nested {
+                k.push_str("  - unit\n  - plain/deeper/a.yml\n");
+            }
+            write(root, "infrastructure/kustomization.yaml", &k);
+        }
+    }
+    if s.article_prereqs {
+        write(root, "prerequisites/kustomization.yaml", ARTICLE_PREREQS);
+    }
+    match s.clusters {
+        1 => {
+            write(
+                root,
+                "clusters/staging/flux-system/kustomization.yaml",
+                "resources:\n- gotk.yaml\n",
+            );
+            write(root, "clusters/staging/flux-system/gotk.yaml", &cm("gotk"));
+        }
+        2 => write(root, "clusters/staging/sync/sync.yaml", &cm("sync")),
+        _ => {}
+    }
+    if s.apps {
+        write(
+            root,
+            "apps/staging/kustomization.yaml",
+            "resources:\n- app.yaml\n",
+        );
+        write(root, "apps/staging/app.yaml", &cm("app"));
+    }
+}
+
+/// What every stage pointed at applies, by stage; a stage that does not
+/// build is an error.
+fn applied(
+    root: &Path,
+    stages: &BTreeSet<String>,
+) -> Result<BTreeMap<String, BTreeSet<flux::Id>>, String> {
+    let mut out = BTreeMap::new();
+    for s in stages {
+        let objects = flux::build(root, s)?;
+        for o in &objects {
+            if o["kind"] == "AzurePodIdentityException"
+                && o["metadata"]["namespace"] != "flux-system"
+            {
+                return Err(format!("{s}: an exception outside flux-system: {o:?}"));
+            }
+        }
+        out.insert(s.clone(), flux::user_ids(&objects));
+    }
+    Ok(out)
+}
+
+fn lifecycle(start: &Start, steps: &[Step], ok_steps: &mut usize) -> Result<(), TestCaseError> {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    lay_out(root, start);
+    // Before init, Flux applies what the folders hold (where they build).
+    let initial: BTreeSet<String> = [
+        "infrastructure",
+        "platform",
+        "prerequisites",
+        "clusters/staging",
+        "apps/staging",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let mut before: BTreeMap<String, BTreeSet<flux::Id>> = initial
+        .iter()
+        .filter_map(|s| {
+            flux::build(root, s)
+                .ok()
+                .map(|o| (s.clone(), flux::user_ids(&o)))
+        })
+        .collect();
+    let mut envs_before = BTreeMap::new();
+    for (i, step) in std::iter::once(None)
+        .chain(steps.iter().map(Some))
+        .enumerate()
+    {
+        let snap = snapshot(root);
+        let out = match step {
+            None => init(root, &["iac=az-cli"]),
+            Some(s) => regen(root, &["--set", &s.set()]),
+        };
+        let what = format!("step {i} ({step:?}) of {start:?} then {steps:?}");
+        match out.status.code() {
+            Some(0) => {}
+            Some(2) => {
+                prop_assert_eq!(snapshot(root), snap, "a refused run wrote: {}", what);
+                continue;
+            }
+            c => {
+                return Err(TestCaseError::fail(format!(
+                    "{what}: exit {c:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )));
+            }
+        }
+        *ok_steps += 1;
+        let stages = flux::stages(root);
+        let now =
+            applied(root, &stages).map_err(|e| TestCaseError::fail(format!("{what}: {e}")))?;
+        // Nothing Flux applied before is lost, in any folder it applied.
+        for (stage, ids) in &before {
+            let after = match now.get(stage) {
+                Some(a) => a.clone(),
+                None => match flux::build(root, stage) {
+                    Ok(o) => flux::user_ids(&o),
+                    Err(e) => return Err(TestCaseError::fail(format!("{what}: {e}"))),
+                },
+            };
+            let lost: Vec<_> = ids.difference(&after).collect();
+            prop_assert!(lost.is_empty(), "{}: {} lost {:?}", what, stage, lost);
+        }
+        // Existing environments keep their cluster and configuration.
+        let envs = flux::environments(root);
+        for (e, v) in &envs_before {
+            if let Some(now) = envs.get(e) {
+                prop_assert_eq!(now, v, "{}: environment {} moved", what, e);
+            }
+        }
+        envs_before.extend(envs);
+        // A second identical run writes nothing.
+        let again = regen(root, &["--check"]);
+        prop_assert_eq!(
+            again.status.code(),
+            Some(0),
+            "{}: {}",
+            what,
+            String::from_utf8_lossy(&again.stderr)
+        );
+        before.extend(now);
+    }
+    Ok(())
+}
+
+#[test]
+fn lifecycle_property() {
+    let mut runner = TestRunner::new(Config {
+        cases: 24,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let ok = std::cell::Cell::new(0usize);
+    let total = std::cell::Cell::new(0usize);
+    runner
+        .run(
+            &(start(), prop::collection::vec(step(), 1..5)),
+            |(s, steps)| {
+                let mut n = 0;
+                let r = lifecycle(&s, &steps, &mut n);
+                ok.set(ok.get() + n);
+                total.set(total.get() + steps.len() + 1);
+                r
+            },
+        )
+        .unwrap();
+    // Refusals are allowed (with nothing written), but most runs must go through.
+    assert!(
+        ok.get() * 2 > total.get(),
+        "only {} of {} steps ran",
+        ok.get(),
+        total.get()
+    );
+}
