@@ -86,11 +86,38 @@ pub struct Build {
     pub generated: bool,
     /// The folder does not exist (or holds nothing Git keeps).
     pub missing: bool,
+    /// Every file the build read and every folder it listed: a change to
+    /// none of them (nor a file added to such a folder) leaves it as it is.
+    pub read: BTreeSet<String>,
 }
 
 impl Build {
     pub fn builds(&self) -> bool {
         self.errors.is_empty()
+    }
+
+    /// Whether a change to the file at `path` can change this build.
+    pub fn depends_on(&self, path: &str) -> bool {
+        let parent = path.rsplit_once('/').map_or("", |(d, _)| d);
+        self.read.contains(path) || self.read.contains(parent)
+    }
+}
+
+/// A tree that notes every path read or listed through it.
+struct Recording<'a> {
+    tree: &'a dyn Tree,
+    read: std::cell::RefCell<BTreeSet<String>>,
+}
+
+impl Tree for Recording<'_> {
+    fn read(&self, rel: &str) -> Result<Option<Vec<u8>>> {
+        self.read.borrow_mut().insert(rel.to_string());
+        self.tree.read(rel)
+    }
+
+    fn list(&self, rel: &str) -> Result<Vec<crate::tree::Entry>> {
+        self.read.borrow_mut().insert(rel.to_string());
+        self.tree.list(rel)
     }
 }
 
@@ -124,6 +151,16 @@ pub fn kustomization_file(
 
 /// What Flux applies from `dir` (a path from the repository root).
 pub fn build(tree: &dyn Tree, dir: &str) -> Result<Build> {
+    let rec = Recording {
+        tree,
+        read: Default::default(),
+    };
+    let mut out = build_in(&rec, dir)?;
+    out.read = rec.read.into_inner();
+    Ok(out)
+}
+
+fn build_in(tree: &dyn Tree, dir: &str) -> Result<Build> {
     let mut b = Builder {
         tree,
         out: Build::default(),

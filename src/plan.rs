@@ -161,7 +161,19 @@ pub fn plan(
             }
             _ => plan_once(r, tree.read(&r.path)?),
         };
-        records.insert(op.path.clone(), record(r.ownership, &r.content, opts));
+        let known = previous.and_then(|s| {
+            let rec = s.files.files.get(&r.path)?;
+            (s.base.get(&r.path) == Some(&r.content)).then(|| rec.sha256.clone())?
+        });
+        let mut rec = record(r.ownership, &r.content, opts);
+        if let (Some(h), true) = (known, opts.record) {
+            // The recorded base is this content and was checked against
+            // this hash when the state was loaded: no need to hash it again.
+            rec.sha256 = Some(h);
+        } else if opts.record {
+            rec.sha256 = Some(state::sha256(&r.content));
+        }
+        records.insert(op.path.clone(), rec);
         files.push(op);
     }
     if let Some(prev) = previous {
@@ -299,17 +311,12 @@ pub fn plan(
         )
         .collect();
     let mut refusals = Vec::new();
-    for dir in checked {
-        let current = stages.iter().any(|s| s == dir);
-        check_stage(
-            tree,
-            &overlay,
-            dir,
-            current,
-            &owned,
-            &mut refusals,
-            &mut notices,
-        )?;
+    // With nothing to change, every stage stays as it is.
+    if !overlay.changes.is_empty() {
+        for dir in checked {
+            let current = stages.iter().any(|s| s == dir);
+            check_stage(&overlay, dir, current, &owned, &mut refusals, &mut notices)?;
+        }
     }
 
     if !opts.merge && !opts.force {
@@ -374,7 +381,7 @@ pub const STAGE_KUSTOMIZATION: &str = "# Created by flux-scaffold: the flux conf
 fn record(ownership: Ownership, content: &[u8], opts: Options) -> FileRecord {
     FileRecord {
         ownership,
-        sha256: opts.record.then(|| state::sha256(content)),
+        sha256: (opts.record && ownership != Ownership::Managed).then(|| state::sha256(content)),
         resources: Vec::new(),
     }
 }
@@ -405,15 +412,25 @@ fn overlay_of<'a>(tree: &'a dyn Tree, files: &[FileOp]) -> Overlay<'a> {
 
 /// Compare what Flux applies from `dir` before and after the run.
 fn check_stage(
-    before: &dyn Tree,
-    after: &dyn Tree,
+    after: &Overlay<'_>,
     dir: &str,
     current: bool,
     owned: &BTreeSet<&str>,
     refusals: &mut Vec<String>,
     notices: &mut Vec<String>,
 ) -> Result<()> {
-    let b = applied::build(before, dir)?;
+    let b = applied::build(after.base, dir)?;
+    if !after.changes.keys().any(|p| b.depends_on(p)) {
+        // Nothing this build reads changes: it stays as it is.
+        if current && !b.builds() {
+            notices.push(format!(
+                "Flux cannot build {}: {}",
+                if dir.is_empty() { "." } else { dir },
+                b.errors.join("; ")
+            ));
+        }
+        return Ok(());
+    }
     let a = applied::build(after, dir)?;
     let shown = if dir.is_empty() { "." } else { dir };
     let lost: Vec<&str> = b
@@ -488,7 +505,7 @@ fn provided(
         .into_iter()
         .map(|(_, e)| e)
         .collect();
-    let built = applied::build(tree, dir)?;
+    let mut built = None;
     let (mut add, mut skip) = (Vec::new(), Vec::new());
     for e in &r.resources {
         let target = applied::join(dir, e);
@@ -507,8 +524,12 @@ fn provided(
             .find(|o| o.path == target)
             .and_then(|o| applied::objects_of(&o.content, &target).ok())
             .unwrap_or_default();
+        if built.is_none() {
+            built = Some(applied::build(tree, dir)?);
+        }
         let theirs: BTreeSet<String> = built
-            .objects
+            .as_ref()
+            .map_or(&[][..], |b| &b.objects[..])
             .iter()
             .filter(|o| o.file != target)
             .map(applied::Object::id)
