@@ -36,16 +36,26 @@ pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String
         Some(rest) => (&input[..3], rest),
         None => (&input[..0], input),
     };
-    let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
+    let whole = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
+    let (text, rest) = first_document(whole);
     let data = parse(text)?;
     if let Some(why) = not_a_kustomization(&data) {
         return Err(why);
     }
     let existing = listed_resources(&data)?;
-    let missing: Vec<&String> = entries
+    // Siblings that all start with `./` get a new entry in the same style.
+    let dotted = !existing.is_empty() && existing.iter().all(|x| x.starts_with("./"));
+    let missing: Vec<String> = entries
         .iter()
         .filter(|e| !existing.iter().any(|x| same_entry(x, e)))
+        .map(
+            |e| match dotted && !e.starts_with("./") && !e.contains("://") {
+                true => format!("./{e}"),
+                false => e.clone(),
+            },
+        )
         .collect();
+    let missing: Vec<&String> = missing.iter().collect();
     if missing.is_empty() {
         return Ok(Patched::Unchanged);
     }
@@ -53,6 +63,7 @@ pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String
     verify(&data, &existing, &missing, &edited)?;
     let mut out = bom.to_vec();
     out.extend_from_slice(edited.as_bytes());
+    out.extend_from_slice(rest.as_bytes());
     Ok(Patched::Changed(out))
 }
 
@@ -79,7 +90,7 @@ pub fn is_manifest(bytes: &[u8]) -> bool {
 pub fn read_kustomization(input: &[u8]) -> Result<serde_yaml::Value, String> {
     let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
-    let data = parse(text)?;
+    let data = parse(first_document(text).0)?;
     not_a_kustomization(&data).map_or(Ok(data), Err)
 }
 
@@ -102,7 +113,7 @@ fn not_a_kustomization(data: &serde_yaml::Value) -> Option<String> {
 /// builds, if any (None too when the file does not parse).
 pub fn namespace_override(input: &[u8]) -> Option<String> {
     let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    let data = parse(std::str::from_utf8(body).ok()?).ok()?;
+    let data = parse(first_document(std::str::from_utf8(body).ok()?).0).ok()?;
     data.get("namespace")?.as_str().map(str::to_string)
 }
 
@@ -112,7 +123,43 @@ fn parse(text: &str) -> Result<serde_yaml::Value, String> {
         Err(e) if e.to_string().contains("more than one document") => {
             Err("it holds more than one YAML document".into())
         }
-        Err(e) => Err(format!("it is not valid YAML ({e})")),
+        Err(e) => Err(duplicate_key_hint(&e.to_string())),
+    }
+}
+
+/// The first YAML document of `text` and the rest: kustomize reads only the
+/// first document of a kustomization file and ignores the others.
+fn first_document(text: &str) -> (&str, &str) {
+    let mut seen_content = false;
+    for l in lines(text) {
+        let marker = (l.text.starts_with("---") || l.text.starts_with("..."))
+            && l.text[3..]
+                .chars()
+                .next()
+                .is_none_or(|c| c == ' ' || c == '\t');
+        if marker && seen_content {
+            return text.split_at(l.start);
+        }
+        if !marker && !is_blank_or_comment(l.text) && !l.text.starts_with('%') {
+            seen_content = true;
+        }
+    }
+    (text, "")
+}
+
+/// Why a YAML parse failed, in kustomize's terms where they differ.
+fn duplicate_key_hint(e: &str) -> String {
+    if e.contains("duplicate entry") {
+        let key = e
+            .split("key ")
+            .nth(1)
+            .map(|k| k.split_whitespace().next().unwrap_or(k))
+            .unwrap_or("a key");
+        format!(
+            "it sets {key} more than once; kustomize would silently use only the last one, so this tool does not guess: keep one"
+        )
+    } else {
+        format!("it is not valid YAML ({e})")
     }
 }
 
@@ -440,7 +487,8 @@ pub fn remove_resources(input: &[u8], entries: &[String]) -> Result<Patched, Str
         Some(rest) => (&input[..3], rest),
         None => (&input[..0], input),
     };
-    let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
+    let whole = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
+    let (text, rest) = first_document(whole);
     let data = parse(text)?;
     let existing = listed_resources(&data)?;
     let gone = |x: &str| entries.iter().any(|e| same_entry(x, e));
@@ -467,6 +515,7 @@ pub fn remove_resources(input: &[u8], entries: &[String]) -> Result<Patched, Str
     }
     let mut out = bom.to_vec();
     out.extend_from_slice(edited.as_bytes());
+    out.extend_from_slice(rest.as_bytes());
     Ok(Patched::Changed(out))
 }
 
@@ -676,6 +725,26 @@ mod tests {
     }
 
     #[test]
+    fn only_the_first_document_is_read_and_patched() {
+        assert_eq!(
+            patch("---\nresources:\n- a\n---\nkind: Other\n"),
+            "---\nresources:\n- a\n- flux-exception.yaml\n---\nkind: Other\n"
+        );
+        assert_eq!(
+            patch("resources: [a]\n...\n---\nb: 2\n"),
+            "resources: [a, flux-exception.yaml]\n...\n---\nb: 2\n"
+        );
+    }
+
+    #[test]
+    fn siblings_with_dot_slash_get_one_too() {
+        assert_eq!(
+            patch("resources:\n- ./a\n- ./b/\n"),
+            "resources:\n- ./a\n- ./b/\n- ./flux-exception.yaml\n"
+        );
+    }
+
+    #[test]
     fn quoted_items_keep_their_style() {
         assert_eq!(
             patch("resources:\n- \"a\"\n"),
@@ -735,7 +804,7 @@ mod tests {
     #[test]
     fn refusals() {
         let e = |s: &str| add_resources(s.as_bytes(), &["x.yaml".into()]).unwrap_err();
-        assert!(e("a: 1\n---\nb: 2\n").contains("more than one"));
+        assert!(e("resources: [a]\nresources: [b]\n").contains("more than once"));
         assert!(e("resources: foo\n").contains("not a list"));
         assert!(e("- a\n").contains("not a mapping"));
     }

@@ -158,9 +158,9 @@ fn styles_beyond_the_corpus() {
 fn unsafe_files_are_refused_with_a_reason() {
     let cases: &[(&str, &[u8], &str)] = &[
         (
-            "two documents",
-            b"resources: []\n---\nresources: []\n",
-            "more than one YAML document",
+            "a key twice (kustomize would take the last silently)",
+            b"resources: [a]\nresources: [b]\n",
+            "more than once",
         ),
         ("scalar resources", b"resources: a.yaml\n", "not a list"),
         (

@@ -41,14 +41,27 @@ pub fn check(name: &str, input: &[u8]) -> Option<String> {
             let strip_bom = |b: &[u8]| {
                 String::from_utf8(b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b).to_vec()).unwrap()
             };
-            let before: serde_yaml::Value = serde_yaml::from_str(&strip_bom(input)).unwrap();
-            let after: serde_yaml::Value = serde_yaml::from_str(&strip_bom(&out)).unwrap();
+            // kustomize reads the first document only; the rest stays as it was.
+            let first = |text: &str| -> serde_yaml::Value {
+                use serde::Deserialize;
+                serde_yaml::Deserializer::from_str(text)
+                    .next()
+                    .map(|d| serde_yaml::Value::deserialize(d).unwrap())
+                    .unwrap_or_default()
+            };
+            let before = first(&strip_bom(input));
+            let after = first(&strip_bom(&out));
             let mut expected = before.as_mapping().cloned().unwrap_or_default();
             let mut list = expected
                 .get("resources")
                 .and_then(|r| r.as_sequence().cloned())
                 .unwrap_or_default();
-            list.push(ENTRY.into());
+            // Siblings that all start with ./ get a new entry in that style.
+            let dotted = !list.is_empty()
+                && list
+                    .iter()
+                    .all(|i| i.as_str().is_some_and(|s| s.starts_with("./")));
+            list.push(if dotted { format!("./{ENTRY}") } else { ENTRY.into() }.into());
             expected.insert("resources".into(), serde_yaml::Value::Sequence(list));
             assert_eq!(after, serde_yaml::Value::Mapping(expected), "{name}");
             // Line endings follow the file.
