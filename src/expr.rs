@@ -97,6 +97,9 @@ pub fn engine(lang: Lang) -> tera::Tera {
     tera.register_filter("seconds", |v: &str, _: tera::Kwargs, _: &tera::State| {
         validate::duration_seconds(v)
     });
+    tera.register_filter("duration", |v: &str, _: tera::Kwargs, _: &tera::State| {
+        validate::canonical_duration(validate::duration_seconds(v))
+    });
     tera.register_filter("ident", |v: &str, _: tera::Kwargs, _: &tera::State| {
         tera::Value::safe_string(&identifier(v))
     });

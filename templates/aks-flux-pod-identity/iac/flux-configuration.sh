@@ -28,11 +28,11 @@ az k8s-configuration flux create \
   --scope {{ config_scope }} \
   --url {{ git_url }} \
   --{{ git_ref.kind | safe }} {{ git_ref.value }} \
-  --interval {{ sync_interval }} \
-  --timeout {{ timeout }} \
+  --interval {{ sync_interval | duration }} \
+  --timeout {{ timeout | duration }} \
 {%- set apps = apps_paths[loop.index0] %}
 {%- for stage in stages %}
   --kustomization {{ "name=" ~ stage }} {% if stage == "prereqs" %}{{ "path=./" ~ prereqs_path }}{% elif stage == "infra" %}{{ "path=./" ~ infra_path }}{% else %}{{ "path=./" ~ apps }}{% endif %}
-{%- if not loop.first %} {{ "depends_on=" ~ stages[loop.index0 - 1] }}{% endif %} {{ "sync_interval=" ~ sync_interval }} {{ "retry_interval=" ~ retry_interval }} {{ "timeout=" ~ timeout }}{% if prune %} prune=true{% endif %}{% if not loop.last %} \{% endif %}
+{%- if not loop.first %} {{ "depends_on=" ~ stages[loop.index0 - 1] }}{% endif %} {{ "sync_interval=" ~ (sync_interval | duration) }} {{ "retry_interval=" ~ (retry_interval | duration) }} {{ "timeout=" ~ (timeout | duration) }}{% if prune %} prune=true{% endif %}{% if not loop.last %} \{% endif %}
 {%- endfor %}
 {%- endfor %}
