@@ -257,6 +257,35 @@ pub fn normalize_path(v: &str) -> String {
         .to_string()
 }
 
+/// Git's rules for a branch or tag name (`git check-ref-format --branch`,
+/// refs.c `check_refname_component`). Every other character is allowed:
+/// quotes, `$` and braces reach each output through its language's quoting.
+fn git_ref_name(v: &str) -> Result<(), &'static str> {
+    if v.chars()
+        .any(|c| c.is_control() || matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
+    {
+        return Err("no spaces, control characters, '~', '^', ':', '?', '*', '[' or '\\'");
+    }
+    if v.contains("..") || v.contains("@{") {
+        return Err("no '..' or '@{'");
+    }
+    if v.starts_with('-') {
+        return Err("not starting with '-'");
+    }
+    if v == "HEAD" {
+        return Err("not 'HEAD'");
+    }
+    if v.ends_with('.') {
+        return Err("not ending with '.'");
+    }
+    if v.split('/')
+        .any(|p| p.is_empty() || p.starts_with('.') || p.ends_with(".lock"))
+    {
+        return Err("no empty '/'-separated part, none starting with '.' or ending with '.lock'");
+    }
+    Ok(())
+}
+
 /// A Git reference `branch:NAME`, `tag:NAME`, `semver:RANGE` or
 /// `commit:SHA`; a bare value is a branch. Returns (kind, value).
 pub fn git_ref(v: &str) -> Result<(&'static str, &str), String> {
@@ -292,33 +321,8 @@ pub fn git_ref(v: &str) -> Result<(&'static str, &str), String> {
             }
         }
         _ => {
-            let bad = value.chars().any(|c| {
-                c.is_whitespace()
-                    || c.is_control()
-                    || matches!(
-                        c,
-                        '~' | '^'
-                            | ':'
-                            | '?'
-                            | '*'
-                            | '['
-                            | '\\'
-                            | '"'
-                            | '\''
-                            | '`'
-                            | '$'
-                            | '{'
-                            | '}'
-                    )
-            });
-            if bad
-                || value.contains("..")
-                || value.starts_with('-')
-                || value.starts_with('/')
-                || value.ends_with('/')
-                || value.ends_with(".lock")
-            {
-                return Err(format!("must be a valid Git {kind} name"));
+            if let Err(why) = git_ref_name(value) {
+                return Err(format!("must be a valid Git {kind} name: {why}"));
             }
         }
     }
@@ -392,5 +396,11 @@ mod tests {
         assert_eq!(git_ref("tag:v1.0").unwrap(), ("tag", "v1.0"));
         assert!(git_ref("commit:abc").is_err());
         assert!(git_ref("nope:x").is_err());
+        assert_eq!(git_ref("branch:it's").unwrap(), ("branch", "it's"));
+        for bad in [
+            "a..b", "a@{1}", "-x", "a/", "a.lock", ".a", "a//b", "a b", "HEAD",
+        ] {
+            assert!(git_ref(bad).is_err(), "{bad}");
+        }
     }
 }
