@@ -67,6 +67,7 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
     let pack = Pack::load(req.pack.as_deref().unwrap_or(DEFAULT_PACK))?;
     let given = given_answers(req)?;
     let answers = answers::resolve(&pack.manifest, &given, prompter)?;
+    answers::refuse_unused(&pack.manifest, &given, &answers)?;
     let run = Run {
         pack_ref: pack_ref(&pack, pack_path(&pack, req)),
         pack: &pack,
@@ -135,8 +136,10 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
             dropped_answers.push(k.clone());
         }
     }
-    given.extend(given_answers(req)?);
+    let from_user = given_answers(req)?;
+    given.extend(from_user.clone());
     let answers = answers::resolve(&pack.manifest, &given, &mut answers::NoPrompt)?;
+    answers::refuse_unused(&pack.manifest, &from_user, &answers)?;
     let moved_defaults = previous
         .answers
         .defaults
