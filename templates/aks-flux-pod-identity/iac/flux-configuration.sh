@@ -8,10 +8,12 @@ set -euo pipefail
 {%- for env in environments %}
 
 # {{ env | safe }}
-{%- if flux_namespace != "flux-system" %}
+{%- if flux_extension == "existing" %}
+# The microsoft.flux extension {{ flux_extension_name | safe }} is already installed: it is used as it is.
+{%- elif flux_namespace != "flux-system" %}
 # The Flux extension in {{ flux_namespace | safe }}, where the AzurePodIdentityException lives.
 az k8s-extension create \
-  --resource-group {{ resource_group }} \
+  --resource-group {{ resource_groups[loop.index0] }} \
   --cluster-name {{ cluster_names[loop.index0] }} \
   --cluster-type managedClusters \
   --name flux \
@@ -20,7 +22,7 @@ az k8s-extension create \
   --release-namespace {{ flux_namespace }}
 {%- endif %}
 az k8s-configuration flux create \
-  --resource-group {{ resource_group }} \
+  --resource-group {{ resource_groups[loop.index0] }} \
   --cluster-name {{ cluster_names[loop.index0] }} \
   --cluster-type managedClusters \
   --name {{ config_names[loop.index0] }} \
