@@ -130,9 +130,12 @@ pub struct RegenArgs {
     pub dir: PathBuf,
     #[command(flatten)]
     pub common: Common,
-    /// Write nothing; exit 1 if the repository differs from what regen would write
+    /// Write nothing; exit 1 if regen would write anything or conflicts are unresolved (kept edits are not drift)
     #[arg(long)]
     pub check: bool,
+    /// With --check: also fail on every managed file that differs from its render (kept edits)
+    #[arg(long, requires = "check")]
+    pub strict: bool,
     /// Every layout below DIR (each folder holding .flux-scaffold/), one report and one exit code
     #[arg(long)]
     pub all: bool,
@@ -211,6 +214,7 @@ fn request(dir: PathBuf, c: &Common, check: bool) -> Request {
         dry_run: c.dry_run,
         force: c.force,
         check,
+        strict: false,
     }
 }
 
@@ -259,14 +263,15 @@ fn init(args: InitArgs, color: bool) -> Result<i32, Error> {
         session::init(&req, prompter.as_mut(), &mut fs)?
     };
     print_report("init", &args.dir, &outcome, &args.common, false, color);
-    Ok(0)
+    Ok(refused(&outcome))
 }
 
 fn regen(args: RegenArgs, color: bool) -> Result<i32, Error> {
     if args.all {
         return regen_all(args);
     }
-    let req = request(args.dir.clone(), &args.common, args.check);
+    let mut req = request(args.dir.clone(), &args.common, args.check);
+    req.strict = args.strict;
     let mut fs = crate::apply::RealFs;
     let outcome = session::regen(&req, &mut fs)?;
     print_report(
@@ -277,11 +282,17 @@ fn regen(args: RegenArgs, color: bool) -> Result<i32, Error> {
         args.check,
         color,
     );
+    if !outcome.plan.refusals.is_empty() {
+        return Ok(refused(&outcome));
+    }
     if args.check {
         let drift = outcome.drift();
-        if !drift.is_empty() {
+        if outcome.check_fails() {
             if args.common.format == Format::Text {
-                let names: Vec<&str> = drift.iter().map(|f| f.path.as_str()).collect();
+                let mut names: Vec<&str> = drift.iter().map(|f| f.path.as_str()).collect();
+                if !outcome.plan.state.is_empty() {
+                    names.push(crate::state::DIR);
+                }
                 let _ = writeln!(
                     std::io::stderr(),
                     "drift: {} would change: {}",
@@ -309,6 +320,20 @@ fn regen(args: RegenArgs, color: bool) -> Result<i32, Error> {
         return Ok(1);
     }
     Ok(0)
+}
+
+/// The exit code of a dry run whose plan was refused: 2, with the reasons
+/// on one line; 0 otherwise.
+fn refused(outcome: &Outcome) -> i32 {
+    if outcome.plan.refusals.is_empty() {
+        return 0;
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "error: refused: {}",
+        outcome.plan.refusals.join("; ")
+    );
+    2
 }
 
 fn print_report(
@@ -345,7 +370,8 @@ fn print_out(s: &str) {
 }
 
 fn regen_all(args: RegenArgs) -> Result<i32, Error> {
-    let req = request(args.dir.clone(), &args.common, args.check);
+    let mut req = request(args.dir.clone(), &args.common, args.check);
+    req.strict = args.strict;
     let jobs = args.jobs.unwrap_or_else(crate::fleet::default_jobs);
     let results = crate::fleet::regen_all(&req, jobs)?;
     let report = report::fleet(

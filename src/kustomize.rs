@@ -38,6 +38,9 @@ pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String
     };
     let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
     let data = parse(text)?;
+    if let Some(why) = not_a_kustomization(&data) {
+        return Err(why);
+    }
     let existing = listed_resources(&data)?;
     let missing: Vec<&String> = entries
         .iter()
@@ -69,6 +72,30 @@ pub fn is_manifest(bytes: &[u8]) -> bool {
         }
     }
     any
+}
+
+/// A kustomization file's data, refused when it does not parse or is not a
+/// kustomize file (a Flux `Kustomization` object, say, under that name).
+pub fn read_kustomization(input: &[u8]) -> Result<serde_yaml::Value, String> {
+    let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
+    let data = parse(text)?;
+    not_a_kustomization(&data).map_or(Ok(data), Err)
+}
+
+/// Why a parsed kustomization file is not one kustomize reads as such.
+fn not_a_kustomization(data: &serde_yaml::Value) -> Option<String> {
+    let api = data.get("apiVersion").and_then(|v| v.as_str());
+    let kind = data.get("kind").and_then(|v| v.as_str());
+    let foreign_api = api.is_some_and(|a| !a.starts_with("kustomize.config.k8s.io/"));
+    let foreign_kind = kind.is_some_and(|k| k != "Kustomization" && k != "Component");
+    (foreign_api || foreign_kind).then(|| {
+        format!(
+            "it is a {} ({}), not a kustomize file",
+            kind.unwrap_or("object"),
+            api.unwrap_or("no apiVersion")
+        )
+    })
 }
 
 /// The namespace a kustomization's `namespace:` field sets on everything it
@@ -115,7 +142,7 @@ fn listed_resources(data: &serde_yaml::Value) -> Result<Vec<String>, String> {
     }
 }
 
-fn same_entry(a: &str, b: &str) -> bool {
+pub fn same_entry(a: &str, b: &str) -> bool {
     let norm = |s: &str| s.trim_start_matches("./").trim_end_matches('/').to_string();
     norm(a) == norm(b)
 }
@@ -412,6 +439,172 @@ fn insert_flow(text: &str, open: usize, missing: &[&String]) -> Result<String, S
     Ok(format!("{}{add}{}", &text[..at], &text[at..]))
 }
 
+/// Remove `entries` from `resources`, changing no other byte: each block
+/// item's line goes, a flow item goes with one comma, and a list left empty
+/// becomes `[]`. `Err` holds the reason the file cannot be edited safely.
+pub fn remove_resources(input: &[u8], entries: &[String]) -> Result<Patched, String> {
+    let (bom, body) = match input.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (&input[..3], rest),
+        None => (&input[..0], input),
+    };
+    let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
+    let data = parse(text)?;
+    let existing = listed_resources(&data)?;
+    let gone = |x: &str| entries.iter().any(|e| same_entry(x, e));
+    let keep: Vec<String> = existing.iter().filter(|x| !gone(x)).cloned().collect();
+    if keep.len() == existing.len() {
+        return Ok(Patched::Unchanged);
+    }
+    let mut edited = text.to_string();
+    while let Some(next) = remove_one(&edited, &gone)? {
+        edited = next;
+    }
+    let mut expected = match &data {
+        serde_yaml::Value::Mapping(m) => m.clone(),
+        _ => serde_yaml::Mapping::new(),
+    };
+    let list = keep.iter().map(|s| s.as_str().into()).collect();
+    expected.insert("resources".into(), serde_yaml::Value::Sequence(list));
+    let after = parse(&edited).map_err(|e| format!("the edited file would not parse: {e}"))?;
+    if after != serde_yaml::Value::Mapping(expected) {
+        return Err(
+            "its layout is one this tool cannot remove an entry from without changing other content"
+                .into(),
+        );
+    }
+    let mut out = bom.to_vec();
+    out.extend_from_slice(edited.as_bytes());
+    Ok(Patched::Changed(out))
+}
+
+/// The text of a scalar item as YAML reads it.
+fn scalar(item: &str) -> Option<String> {
+    serde_yaml::from_str::<String>(strip_comment(item).trim()).ok()
+}
+
+/// `text` with the first item `gone` accepts removed, or None when none is left.
+fn remove_one(text: &str, gone: &dyn Fn(&str) -> bool) -> Result<Option<String>, String> {
+    let lines = lines(text);
+    let top = lines
+        .iter()
+        .find(|l| !is_blank_or_comment(l.text) && !is_marker(l.text))
+        .map(|l| indent(l.text))
+        .unwrap_or(0);
+    let Some(k) = lines
+        .iter()
+        .position(|l| indent(l.text) == top && resources_key_rest(&l.text[top..]).is_some())
+    else {
+        return Err("its resources key is not a plain top-level key".into());
+    };
+    let key = &lines[k];
+    let rest = resources_key_rest(&key.text[top..]).unwrap_or("");
+    let rest_at = key.start + key.text.len() - rest.len();
+    let value = strip_comment(rest).trim();
+    if value.starts_with('[') {
+        return remove_flow(text, rest_at + rest.find('[').unwrap_or(0), gone);
+    }
+    if !value.is_empty() {
+        return Err(format!(
+            "its resources value '{value}' has a form this tool does not edit"
+        ));
+    }
+    let mut items = Vec::new();
+    let mut si = None;
+    for (i, l) in lines.iter().enumerate().skip(k + 1) {
+        if is_blank_or_comment(l.text) {
+            continue;
+        }
+        let ind = indent(l.text);
+        match si {
+            None if is_seq_item(l.text) && ind >= top => si = Some(ind),
+            None => break,
+            Some(s) if ind == s && is_seq_item(l.text) => {}
+            Some(s) if ind > s => {
+                return Err("its resources list has items over several lines".into());
+            }
+            Some(_) => break,
+        }
+        items.push(i);
+    }
+    let Some(pos) = items.iter().position(|&i| {
+        scalar(lines[i].text.trim_start()[1..].trim_start()).is_some_and(|s| gone(&s))
+    }) else {
+        return Ok(None);
+    };
+    let line = &lines[items[pos]];
+    let mut out = String::with_capacity(text.len());
+    if items.len() == 1 {
+        // The list empties: `resources: []`, the comment after the key kept.
+        let colon = key.start + top + (key.text[top..].len() - rest.len());
+        out.push_str(&text[..colon]);
+        out.push_str(" []");
+        out.push_str(&text[colon..line.start]);
+    } else {
+        out.push_str(&text[..line.start]);
+    }
+    out.push_str(&text[line.end..]);
+    Ok(Some(out))
+}
+
+fn remove_flow(
+    text: &str,
+    open: usize,
+    gone: &dyn Fn(&str) -> bool,
+) -> Result<Option<String>, String> {
+    let bytes = text.as_bytes();
+    let (mut in_single, mut in_double) = (false, false);
+    let mut seps = vec![open];
+    let mut i = open + 1;
+    let close = loop {
+        let Some(&b) = bytes.get(i) else {
+            return Err("its resources flow list is not closed".into());
+        };
+        match b {
+            b'\\' if in_double => i += 1,
+            b'\'' if !in_double => in_single = !in_single,
+            b'"' if !in_single => in_double = !in_double,
+            b'[' | b'{' | b'#' if !in_single && !in_double => {
+                return Err("its resources flow list holds nested collections or comments".into());
+            }
+            b',' if !in_single && !in_double => seps.push(i),
+            b']' if !in_single && !in_double => break i,
+            _ => {}
+        }
+        i += 1;
+    };
+    seps.push(close);
+    // Item n lies between seps[n] and seps[n + 1].
+    let items: Vec<(usize, usize)> = seps
+        .windows(2)
+        .map(|w| (w[0] + 1, w[1]))
+        .filter(|(a, b)| !text[*a..*b].trim().is_empty())
+        .collect();
+    let Some(n) = items
+        .iter()
+        .position(|(a, b)| scalar(&text[*a..*b]).is_some_and(|s| gone(&s)))
+    else {
+        return Ok(None);
+    };
+    let (a, b) = items[n];
+    let (from, to) = if items.len() == 1 {
+        (a, b)
+    } else if n + 1 < items.len() {
+        // The item, its comma, and the blanks before the next item.
+        let next = items[n + 1].0;
+        let lead = text[next..].len() - text[next..].trim_start().len();
+        (
+            a + (text[a..b].len() - text[a..b].trim_start().len()),
+            next + lead,
+        )
+    } else {
+        (items[n - 1].1, b)
+    };
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..from]);
+    out.push_str(&text[to..]);
+    Ok(Some(out))
+}
+
 fn verify(
     before: &serde_yaml::Value,
     existing: &[String],
@@ -495,6 +688,55 @@ mod tests {
             patch("resources:\n- \"a\"\n"),
             "resources:\n- \"a\"\n- \"flux-exception.yaml\"\n"
         );
+    }
+
+    fn unpatch(input: &str) -> String {
+        match remove_resources(input.as_bytes(), &["flux-exception.yaml".to_string()]).unwrap() {
+            Patched::Changed(b) => String::from_utf8(b).unwrap(),
+            Patched::Unchanged => input.to_string(),
+        }
+    }
+
+    #[test]
+    fn removal_takes_only_the_entry() {
+        assert_eq!(
+            unpatch("resources:\n  - a # mine\n  - flux-exception.yaml\n\n# end\n"),
+            "resources:\n  - a # mine\n\n# end\n"
+        );
+        assert_eq!(
+            unpatch("kind: Kustomization\r\nresources: # list\r\n- ./flux-exception.yaml\r\n"),
+            "kind: Kustomization\r\nresources: [] # list\r\n"
+        );
+        assert_eq!(
+            unpatch("resources: [a, flux-exception.yaml, b]\n"),
+            "resources: [a, b]\n"
+        );
+        assert_eq!(
+            unpatch("resources: [a, \"flux-exception.yaml\"]\n"),
+            "resources: [a]\n"
+        );
+        assert_eq!(
+            unpatch("resources: [flux-exception.yaml]\n"),
+            "resources: []\n"
+        );
+        assert_eq!(unpatch("resources: [a]\n"), "resources: [a]\n");
+        for input in [
+            "resources:\n- a\n",
+            "resources: [b, a]\n",
+            "resources:\n  - 'a'\n",
+        ] {
+            let added = patch(input);
+            assert_eq!(unpatch(&added), input, "add then remove is the identity");
+        }
+    }
+
+    #[test]
+    fn a_flux_object_is_not_a_kustomization() {
+        let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: x\n";
+        let e = add_resources(flux.as_bytes(), &["x.yaml".into()]).unwrap_err();
+        assert!(e.contains("kustomize.toolkit.fluxcd.io/v1"), "{e}");
+        let pvc = "apiVersion: v1\nkind: PersistentVolumeClaim\n";
+        assert!(add_resources(pvc.as_bytes(), &["x.yaml".into()]).is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! together and [`cli`] is the command line around it.
 
 pub mod answers;
+pub mod applied;
 pub mod apply;
 pub mod cli;
 pub mod dialect;

@@ -28,6 +28,23 @@ pub struct Manifest {
     #[serde(default)]
     pub checks: Vec<Check>,
     pub files: Vec<FileSpec>,
+    /// The folders the generated configuration points Flux at: each must
+    /// exist and build after a run, and no run may drop what they applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageSpec>,
+}
+
+/// A folder Flux applies, declared by the pack.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageSpec {
+    /// The folder, relative to the target; may use answers.
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// One stage per value of this list answer, as `item`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub each: Option<String>,
 }
 
 /// The type of a question's answer, which decides its validation.
@@ -101,6 +118,11 @@ pub struct Question {
     pub min: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i64>,
+    /// For a list: its values belong to the items of this other list answer
+    /// by position (one per environment, say). When that list changes, each
+    /// item keeps its recorded value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyed_by: Option<String>,
 }
 
 impl Question {
@@ -174,6 +196,11 @@ pub struct PatchSpec {
     /// `namespace:` would move them elsewhere is refused (may use answers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_namespace: Option<String>,
+    /// Regular expressions over existing entries: an entry that matches one
+    /// already provides what the pack's entries would (the same CRDs from
+    /// another URL, say), so they are not added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provided_by: Vec<String>,
 }
 
 /// A loaded pack: its manifest and access to its files.
@@ -333,12 +360,13 @@ impl Pack {
         for f in &m.files {
             let sources = usize::from(f.template.is_some()) + usize::from(f.copy.is_some());
             let ok = match f.ownership {
-                Ownership::Patch => sources == 0 && f.patch.is_some(),
+                // A patch file's template, if any, is what a new file starts from.
+                Ownership::Patch => f.copy.is_none() && f.patch.is_some(),
                 _ => sources == 1 && f.patch.is_none(),
             };
             if !ok {
                 return Err(Error::input(format!(
-                    "pack '{name}': file '{}' needs exactly one of template or copy (or, for ownership patch, a patch and neither)",
+                    "pack '{name}': file '{}' needs exactly one of template or copy (or, for ownership patch, a patch and at most a template)",
                     f.path
                 )));
             }
@@ -348,6 +376,27 @@ impl Pack {
                 return Err(Error::input(format!(
                     "pack '{name}': file '{}': each '{each}' is not a list question",
                     f.path
+                )));
+            }
+        }
+        let is_list = |key: &str| m.questions.iter().any(|q| q.key == key && q.is_list());
+        for st in &m.stages {
+            if let Some(each) = &st.each
+                && !is_list(each)
+            {
+                return Err(Error::input(format!(
+                    "pack '{name}': stage '{}': each '{each}' is not a list question",
+                    st.path
+                )));
+            }
+        }
+        for q in &m.questions {
+            if let Some(k) = &q.keyed_by
+                && (!q.is_list() || !is_list(k))
+            {
+                return Err(Error::input(format!(
+                    "pack '{name}': question '{}': keyed_by '{k}' needs both to be list questions",
+                    q.key
                 )));
             }
         }

@@ -2,10 +2,11 @@
 //! written, and decide what to do with every file. Pure: reads through a
 //! [`Tree`], writes nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::applied;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::kustomize::{self, Patched};
@@ -13,7 +14,7 @@ use crate::merge;
 use crate::pack::Ownership;
 use crate::render::Rendered;
 use crate::state::{self, AnswersFile, FileRecord, FilesFile, State};
-use crate::tree::Tree;
+use crate::tree::{Overlay, Tree};
 
 /// What happens to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -87,6 +88,11 @@ pub struct Plan {
     pub files: Vec<FileOp>,
     /// Changes to `.flux-scaffold/`, applied after the files.
     pub state: Vec<StateWrite>,
+    /// What the user should know beyond the files' actions.
+    pub notices: Vec<String>,
+    /// Why the plan must not be written: what Flux applies would lose a
+    /// resource, or a stage would not build. A run with any writes nothing.
+    pub refusals: Vec<String>,
 }
 
 impl Plan {
@@ -114,9 +120,12 @@ pub struct Options {
     pub record: bool,
 }
 
-/// Plan the run.
+/// Plan the run. `stages` are the folders the generated configuration
+/// points Flux at; every one must exist and build afterwards, and no stage,
+/// now or recorded, may lose a resource that is not the tool's own.
 pub fn plan(
     rendered: &[Rendered],
+    stages: &[String],
     previous: Option<&State>,
     answers_file: &AnswersFile,
     tree: &dyn Tree,
@@ -125,29 +134,39 @@ pub fn plan(
     let mut files = Vec::new();
     let mut records = BTreeMap::new();
     let mut base = BTreeMap::new();
+    let mut notices = Vec::new();
+    let prev_files = previous.map(|s| &s.files.files);
+
+    // What each patch adds; entries something else already provides are
+    // skipped, and so are the pack's files they would have listed.
+    let mut adds: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut skipped: BTreeSet<String> = BTreeSet::new();
+    for r in rendered.iter().filter(|r| r.ownership == Ownership::Patch) {
+        let ours = prev_added(prev_files, parent(&r.path), Some(r));
+        let (add, skip) = provided(r, rendered, &ours, tree, &mut notices)?;
+        skipped.extend(skip);
+        adds.insert(r.path.as_str(), add);
+    }
+
     for r in rendered {
+        if r.ownership == Ownership::Patch || skipped.contains(&r.path) {
+            continue;
+        }
         let recorded_base = previous.and_then(|s| s.base.get(&r.path));
-        let was_recorded = previous.is_some_and(|s| s.files.files.contains_key(&r.path));
+        let was_recorded = prev_files.is_some_and(|f| f.contains_key(&r.path));
         let op = match r.ownership {
             Ownership::Managed => {
                 base.insert(r.path.clone(), r.content.clone());
                 plan_managed(r, tree.read(&r.path)?, recorded_base, was_recorded, opts)
             }
-            Ownership::Once => plan_once(r, tree.read(&r.path)?),
-            Ownership::Patch => plan_patch(r, tree)?,
+            _ => plan_once(r, tree.read(&r.path)?),
         };
-        let record = FileRecord {
-            ownership: r.ownership,
-            sha256: (opts.record && r.ownership != Ownership::Patch)
-                .then(|| state::sha256(&r.content)),
-            resources: r.resources.clone(),
-        };
-        records.insert(op.path.clone(), record);
+        records.insert(op.path.clone(), record(r.ownership, &r.content, opts));
         files.push(op);
     }
     if let Some(prev) = previous {
         for (path, rec) in &prev.files.files {
-            if records.contains_key(path) {
+            if records.contains_key(path) || rendered.iter().any(|r| &r.path == path) {
                 continue;
             }
             if let Some(op) = plan_dropped(path, rec, prev, tree)? {
@@ -155,6 +174,144 @@ pub fn plan(
             }
         }
     }
+    let removed: BTreeSet<String> = files
+        .iter()
+        .filter(|f| f.action == Action::Remove)
+        .map(|f| f.path.clone())
+        .collect();
+    let produced: BTreeSet<&str> = rendered
+        .iter()
+        .filter(|r| r.ownership != Ownership::Patch && !skipped.contains(&r.path))
+        .map(|r| r.path.as_str())
+        .collect();
+    let exists_after = |path: &str| -> Result<bool> {
+        Ok(produced.contains(path) || (!removed.contains(path) && tree.read(path)?.is_some()))
+    };
+
+    // Patched kustomizations: this run's entries in, and out again the
+    // entries this tool added whose file it no longer produces.
+    let mut dirs: BTreeMap<String, Option<&Rendered>> = BTreeMap::new();
+    for r in rendered.iter().filter(|r| r.ownership == Ownership::Patch) {
+        dirs.insert(parent(&r.path).to_string(), Some(r));
+    }
+    for (path, rec) in prev_files.into_iter().flatten() {
+        if rec.ownership == Ownership::Patch && !rec.resources.is_empty() {
+            dirs.entry(parent(path).to_string()).or_insert(None);
+        }
+    }
+    for (dir, r) in dirs {
+        let wanted: &[String] = r.map_or(&[], |r| &r.resources);
+        let prev_added = prev_added(prev_files, &dir, r);
+        let mut drop = Vec::new();
+        for e in &prev_added {
+            if !wanted.contains(e) && !exists_after(&applied::join(&dir, e))? {
+                drop.push(e.clone());
+            }
+        }
+        let add = r
+            .and_then(|r| adds.get(r.path.as_str()))
+            .cloned()
+            .unwrap_or_default();
+        let Some(op) = plan_patch(&dir, r, &add, &drop, tree)? else {
+            continue;
+        };
+        let mut added: Vec<String> = prev_added
+            .iter()
+            .filter(|e| wanted.contains(e))
+            .cloned()
+            .collect();
+        for e in op.inserted.iter() {
+            if !added.contains(e) {
+                added.push(e.clone());
+            }
+        }
+        if r.is_some() || !added.is_empty() {
+            records.insert(
+                op.file.path.clone(),
+                FileRecord {
+                    ownership: Ownership::Patch,
+                    sha256: None,
+                    resources: added,
+                },
+            );
+        }
+        if !drop.is_empty() && op.file.action.writes() {
+            notices.push(format!(
+                "{}: removed {} (no longer produced)",
+                op.file.path,
+                drop.join(", ")
+            ));
+        }
+        files.push(op.file);
+    }
+
+    // Stage folders that would not exist: a minimal kustomization, yours once created.
+    let mut overlay = overlay_of(tree, &files);
+    for dir in stages {
+        let file = applied::join(dir, "kustomization.yaml");
+        let recorded_once = prev_files
+            .and_then(|f| f.get(&file))
+            .is_some_and(|r| r.ownership == Ownership::Once);
+        let has_file = matches!(
+            applied::kustomization_file(&overlay, dir)?,
+            Ok(Some(_)) | Err(_)
+        );
+        let empty = !has_file
+            && matches!(applied::generated_entries(&overlay, dir)?, Ok(l) if l.is_empty());
+        if !(empty || (recorded_once && tree.read(&file)?.is_some())) || records.contains_key(&file)
+        {
+            continue;
+        }
+        let r = Rendered {
+            path: file.clone(),
+            ownership: Ownership::Once,
+            content: STAGE_KUSTOMIZATION.as_bytes().to_vec(),
+            resources: Vec::new(),
+            keep_namespace: None,
+            provided_by: Vec::new(),
+            executable: false,
+        };
+        let op = with_note(
+            plan_once(&r, tree.read(&file)?),
+            "a stage folder Flux is pointed at",
+        );
+        records.insert(file.clone(), record(Ownership::Once, &r.content, opts));
+        if let Some(new) = &op.new {
+            overlay.changes.insert(file, Some(new.clone()));
+        }
+        files.push(op);
+    }
+
+    let mut checked: BTreeSet<&str> = stages.iter().map(String::as_str).collect();
+    if let Some(prev) = previous {
+        checked.extend(prev.files.stages.iter().map(String::as_str));
+    }
+    let owned: BTreeSet<&str> = records
+        .iter()
+        .filter(|(_, r)| r.ownership != Ownership::Patch)
+        .map(|(p, _)| p.as_str())
+        .chain(
+            prev_files
+                .into_iter()
+                .flatten()
+                .filter(|(_, r)| r.ownership != Ownership::Patch)
+                .map(|(p, _)| p.as_str()),
+        )
+        .collect();
+    let mut refusals = Vec::new();
+    for dir in checked {
+        let current = stages.iter().any(|s| s == dir);
+        check_stage(
+            tree,
+            &overlay,
+            dir,
+            current,
+            &owned,
+            &mut refusals,
+            &mut notices,
+        )?;
+    }
+
     if !opts.merge && !opts.force {
         let conflicts: Vec<&str> = files
             .iter()
@@ -171,7 +328,10 @@ pub fn plan(
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let new_state = State {
         answers: answers_file.clone(),
-        files: FilesFile { files: records },
+        files: FilesFile {
+            files: records,
+            stages: stages.to_vec(),
+        },
         base,
     };
     let state = if opts.record {
@@ -179,7 +339,317 @@ pub fn plan(
     } else {
         Vec::new()
     };
-    Ok(Plan { files, state })
+    Ok(Plan {
+        files,
+        state,
+        notices,
+        refusals,
+    })
+}
+
+/// The entries this tool added to the kustomization of `dir` in earlier runs.
+fn prev_added(
+    prev_files: Option<&BTreeMap<String, FileRecord>>,
+    dir: &str,
+    r: Option<&Rendered>,
+) -> Vec<String> {
+    prev_files
+        .into_iter()
+        .flatten()
+        .filter(|(p, _)| parent(p) == dir)
+        .flat_map(|(p, rec)| match rec.ownership {
+            Ownership::Patch => rec.resources.clone(),
+            // Written whole by an earlier version: every entry it wants is its own.
+            _ if r.is_some_and(|r| r.path == *p) => {
+                r.map(|r| r.resources.clone()).unwrap_or_default()
+            }
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// The kustomization written into a stage folder that has nothing for Flux.
+pub const STAGE_KUSTOMIZATION: &str = "# Created by flux-scaffold: the flux configuration points Flux at this folder,\n# which must exist. Yours from now on: list what this stage applies.\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n";
+
+fn record(ownership: Ownership, content: &[u8], opts: Options) -> FileRecord {
+    FileRecord {
+        ownership,
+        sha256: opts.record.then(|| state::sha256(content)),
+        resources: Vec::new(),
+    }
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// The tree as it will be after `files` are written.
+fn overlay_of<'a>(tree: &'a dyn Tree, files: &[FileOp]) -> Overlay<'a> {
+    let changes = files
+        .iter()
+        .filter(|f| f.action.writes())
+        .map(|f| {
+            let content = if f.action == Action::Remove {
+                None
+            } else {
+                f.new.clone()
+            };
+            (f.path.clone(), content)
+        })
+        .collect();
+    Overlay {
+        base: tree,
+        changes,
+    }
+}
+
+/// Compare what Flux applies from `dir` before and after the run.
+fn check_stage(
+    before: &dyn Tree,
+    after: &dyn Tree,
+    dir: &str,
+    current: bool,
+    owned: &BTreeSet<&str>,
+    refusals: &mut Vec<String>,
+    notices: &mut Vec<String>,
+) -> Result<()> {
+    let b = applied::build(before, dir)?;
+    let a = applied::build(after, dir)?;
+    let shown = if dir.is_empty() { "." } else { dir };
+    let lost: Vec<&str> = b
+        .sources
+        .difference(&a.sources)
+        .filter(|s| !matches!(s, applied::Source::File(p) if owned.contains(p.as_str())))
+        .map(applied::Source::display)
+        .collect();
+    if !lost.is_empty() {
+        refusals.push(format!(
+            "Flux would stop applying {} from {shown} (with prune, it deletes what they hold)",
+            lost.join(", ")
+        ));
+    }
+    let new_errors: Vec<&String> = a
+        .errors
+        .iter()
+        .filter(|e| b.missing || !b.errors.contains(e))
+        .collect();
+    if !new_errors.is_empty() && (current || b.builds()) {
+        refusals.push(format!(
+            "after this run Flux could not build {shown}: {}",
+            new_errors
+                .iter()
+                .map(|e| e.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    } else if current && !a.builds() {
+        notices.push(format!(
+            "Flux cannot build {shown}, before this run and after it: {}",
+            a.errors.join("; ")
+        ));
+    }
+    for o in &a.objects {
+        if owned.contains(o.file.as_str()) && o.namespace != o.declared_namespace {
+            refusals.push(format!(
+                "{shown} would move {} {} from {} to {}: a namespace override applies to it",
+                o.kind,
+                o.name,
+                o.declared_namespace
+                    .as_deref()
+                    .unwrap_or("its default namespace"),
+                o.namespace.as_deref().unwrap_or("none")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The entries of patch `r` to add, and the pack's files not to write
+/// because an entry already in the kustomization provides what they hold
+/// (a matching `provided_by` pattern, or the same objects from another file).
+fn provided(
+    r: &Rendered,
+    rendered: &[Rendered],
+    ours_before: &[String],
+    tree: &dyn Tree,
+    notices: &mut Vec<String>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let dir = parent(&r.path);
+    let Ok(Some(file)) = applied::kustomization_file(tree, dir)? else {
+        return Ok((r.resources.clone(), Vec::new()));
+    };
+    let data = tree
+        .read(&file)?
+        .and_then(|b| kustomize::read_kustomization(&b).ok());
+    let Some(data) = data else {
+        return Ok((r.resources.clone(), Vec::new()));
+    };
+    let listed: Vec<String> = applied::entries_of(&data)
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let built = applied::build(tree, dir)?;
+    let (mut add, mut skip) = (Vec::new(), Vec::new());
+    for e in &r.resources {
+        let target = applied::join(dir, e);
+        if listed.iter().any(|x| kustomize::same_entry(x, e)) {
+            add.push(e.clone());
+            continue;
+        }
+        let by_pattern = listed.iter().find(|x| {
+            !ours_before.contains(x)
+                && r.provided_by
+                    .iter()
+                    .any(|p| regex::Regex::new(p).is_ok_and(|re| re.is_match(x)))
+        });
+        let ours = rendered
+            .iter()
+            .find(|o| o.path == target)
+            .and_then(|o| applied::objects_of(&o.content, &target).ok())
+            .unwrap_or_default();
+        let theirs: BTreeSet<String> = built
+            .objects
+            .iter()
+            .filter(|o| o.file != target)
+            .map(applied::Object::id)
+            .collect();
+        let by_objects = !ours.is_empty() && ours.iter().all(|o| theirs.contains(&o.id()));
+        match (by_pattern, by_objects) {
+            (Some(x), _) => notices.push(format!(
+                "{file} already lists {x}, which provides what {e} holds: {e} not added{}",
+                if x.contains("/master/") || x.contains("/main/") {
+                    " (that entry follows a branch, not a release: pin it by hand)"
+                } else {
+                    ""
+                }
+            )),
+            (None, true) => notices.push(format!(
+                "{file} already applies every object of {e}: {e} not added"
+            )),
+            (None, false) => {
+                add.push(e.clone());
+                continue;
+            }
+        }
+        skip.push(target);
+    }
+    Ok((add, skip))
+}
+
+/// A patched kustomization, and the entries this run inserts.
+struct PatchOp {
+    file: FileOp,
+    inserted: Vec<String>,
+}
+
+/// Ensure `add` and take out `drop` in the kustomization of `dir`; `r` is
+/// the pack's patch there, if it still has one. None when nothing is there
+/// to patch.
+fn plan_patch(
+    dir: &str,
+    r: Option<&Rendered>,
+    add: &[String],
+    drop: &[String],
+    tree: &dyn Tree,
+) -> Result<Option<PatchOp>> {
+    let shown = if dir.is_empty() { "." } else { dir };
+    let found = applied::kustomization_file(tree, dir)?
+        .map_err(|e| Error::input(format!("{e}; kustomize refuses that too")))?;
+    let mut o = FileOp {
+        path: String::new(),
+        ownership: Ownership::Patch,
+        action: Action::Unchanged,
+        old: None,
+        new: None,
+        executable: false,
+        note: None,
+        conflicts: 0,
+    };
+    let Some(path) = found else {
+        let Some(r) = r else { return Ok(None) };
+        // Flux applied what its generator takes from the folder: list all of it.
+        let existing = applied::generated_entries(tree, dir)?.map_err(|why| {
+            Error::input(format!(
+                "{shown} has no kustomization file and {why}; fix that file or write {shown}/kustomization.yaml yourself"
+            ))
+        })?;
+        let existing: Vec<String> = existing.into_iter().filter(|e| !add.contains(e)).collect();
+        let content = if r.content.is_empty() {
+            let mut entries = existing.clone();
+            entries.extend(add.iter().cloned());
+            kustomize::new_kustomization(&entries).into_bytes()
+        } else {
+            match kustomize::add_resources(&r.content, &existing) {
+                Ok(Patched::Changed(b)) => b,
+                Ok(Patched::Unchanged) => r.content.clone(),
+                Err(why) => return Err(Error::input(format!("{}: {why}", r.path))),
+            }
+        };
+        o.path = r.path.clone();
+        o.action = Action::Create;
+        o.new = Some(content);
+        if !existing.is_empty() {
+            o.note = Some(format!(
+                "lists what Flux applied from the folder: {}",
+                existing.join(", ")
+            ));
+        }
+        return Ok(Some(PatchOp {
+            file: o,
+            inserted: add.to_vec(),
+        }));
+    };
+    let bytes = tree.read(&path)?.unwrap_or_default();
+    o.path = path;
+    if let Some(ns) = r.and_then(|r| r.keep_namespace.as_ref())
+        && let Some(other) = kustomize::namespace_override(&bytes).filter(|n| n != ns)
+    {
+        return Err(Error::input(format!(
+            "{}: its `namespace: {other}` would move {} out of {ns}, where it must stay; use a folder without a namespace override (answer infra_path), or drop the override",
+            o.path,
+            add.join(", ")
+        )));
+    }
+    let refused = |why: String, what: &str| {
+        Error::input(format!(
+            "{}: cannot {what} safely: {why}; edit its resources by hand",
+            o.path
+        ))
+    };
+    let listed: Vec<String> = kustomize::read_kustomization(&bytes)
+        .map(|d| {
+            applied::entries_of(&d)
+                .into_iter()
+                .map(|(_, e)| e)
+                .collect()
+        })
+        .unwrap_or_default();
+    let inserted: Vec<String> = add
+        .iter()
+        .filter(|e| !listed.iter().any(|x| kustomize::same_entry(x, e)))
+        .cloned()
+        .collect();
+    let mut new = bytes.clone();
+    if !add.is_empty() {
+        match kustomize::add_resources(&new, add) {
+            Ok(Patched::Changed(b)) => new = b,
+            Ok(Patched::Unchanged) => {}
+            Err(why) => return Err(refused(why, &format!("add {}", add.join(", ")))),
+        }
+    }
+    if !drop.is_empty() {
+        match kustomize::remove_resources(&new, drop) {
+            Ok(Patched::Changed(b)) => new = b,
+            Ok(Patched::Unchanged) => {}
+            Err(why) => return Err(refused(why, &format!("remove {}", drop.join(", ")))),
+        }
+    }
+    if new != bytes {
+        o.action = Action::Patch;
+        o.new = Some(new);
+    }
+    o.old = Some(bytes);
+    Ok(Some(PatchOp { file: o, inserted }))
 }
 
 fn op(r: &Rendered, action: Action, old: Option<Vec<u8>>, new: Option<Vec<u8>>) -> FileOp {
@@ -264,9 +734,12 @@ fn plan_managed(
             o.conflicts = merged.conflicts.max(1);
             with_note(o, "no record of what was last written; both kept")
         }
+        // Adoption: a file this tool did not write (by hand, or after the
+        // article) stays as it is, as the user's edit of the render; the
+        // render is recorded as its base, so regen merges against it later.
         _ => with_note(
-            op(r, Action::Conflict, Some(disk), Some(new)),
-            "exists with other content",
+            op(r, Action::Keep, Some(disk), out(new)),
+            "yours: adopted as your edit of the render; --dry-run shows the differences",
         ),
     }
 }
@@ -277,100 +750,6 @@ fn plan_once(r: &Rendered, disk: Option<Vec<u8>>) -> FileOp {
         Some(d) if d == r.content => op(r, Action::Unchanged, Some(d), None),
         Some(d) => with_note(op(r, Action::Keep, Some(d), None), "yours once created"),
     }
-}
-
-fn plan_patch(r: &Rendered, tree: &dyn Tree) -> Result<FileOp> {
-    let dir = r.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-    let join = |name: &str| {
-        if dir.is_empty() {
-            name.to_string()
-        } else {
-            format!("{dir}/{name}")
-        }
-    };
-    let mut found = Vec::new();
-    for name in kustomize::FILE_NAMES {
-        if let Some(bytes) = tree.read(&join(name))? {
-            found.push((join(name), bytes));
-        }
-    }
-    if found.len() > 1 {
-        let names: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
-        return Err(Error::input(format!(
-            "{} holds more than one kustomization file ({}); kustomize refuses that too",
-            if dir.is_empty() { "." } else { dir },
-            names.join(", ")
-        )));
-    }
-    let mut o = op(r, Action::Create, None, None);
-    match found.pop() {
-        None => {
-            let mut entries = existing_entries(tree, dir, &r.resources)?;
-            entries.extend(r.resources.iter().cloned());
-            o.new = Some(kustomize::new_kustomization(&entries).into_bytes());
-            if entries.len() > r.resources.len() {
-                o.note = Some("lists what the folder already held".into());
-            }
-        }
-        Some((path, bytes)) => {
-            o.path = path;
-            if let Some(ns) = &r.keep_namespace
-                && let Some(other) = kustomize::namespace_override(&bytes).filter(|n| n != ns)
-            {
-                return Err(Error::input(format!(
-                    "{}: its `namespace: {other}` would move {} out of {ns}, where it must stay; use a folder without a namespace override (answer infra_path), or drop the override",
-                    o.path,
-                    r.resources.join(", ")
-                )));
-            }
-            match kustomize::add_resources(&bytes, &r.resources) {
-                Ok(Patched::Unchanged) => o.action = Action::Unchanged,
-                Ok(Patched::Changed(new)) => {
-                    o.action = Action::Patch;
-                    o.new = Some(new);
-                }
-                Err(why) => {
-                    return Err(Error::input(format!(
-                        "{}: cannot add {} safely: {why}; add it to resources by hand",
-                        o.path,
-                        r.resources.join(", ")
-                    )));
-                }
-            }
-            o.old = Some(bytes);
-        }
-    }
-    Ok(o)
-}
-
-/// What a folder without a kustomization already holds that kustomize can
-/// include: manifests beside it and sub-folders with a kustomization.
-fn existing_entries(tree: &dyn Tree, dir: &str, ours: &[String]) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for e in tree.list(dir)? {
-        if e.name.starts_with('.') || ours.contains(&e.name) {
-            continue;
-        }
-        let sub = if dir.is_empty() {
-            e.name.clone()
-        } else {
-            format!("{dir}/{}", e.name)
-        };
-        if e.is_dir {
-            let mut has = false;
-            for n in kustomize::FILE_NAMES {
-                has |= tree.read(&format!("{sub}/{n}"))?.is_some();
-            }
-            if has {
-                out.push(e.name);
-            }
-        } else if (e.name.ends_with(".yaml") || e.name.ends_with(".yml"))
-            && tree.read(&sub)?.is_some_and(|b| kustomize::is_manifest(&b))
-        {
-            out.push(e.name);
-        }
-    }
-    Ok(out)
 }
 
 fn plan_dropped(
@@ -464,6 +843,7 @@ mod tests {
                 Vec::new()
             },
             keep_namespace: None,
+            provided_by: Vec::new(),
             executable: false,
         }
     }
@@ -482,6 +862,7 @@ mod tests {
     fn run(files: &[Rendered], tree: &MemTree, previous: Option<&State>, merge: bool) -> Plan {
         plan(
             files,
+            &[],
             previous,
             &answers_file(),
             tree,
@@ -523,23 +904,39 @@ mod tests {
     }
 
     #[test]
-    fn init_refuses_a_file_it_did_not_write() {
+    fn init_adopts_a_file_it_did_not_write() {
         let mut tree = MemTree::default();
         tree.files.insert("m.yaml".into(), b"theirs\n".to_vec());
-        let err = plan(
-            &[rendered("m.yaml", Ownership::Managed, "ours\n")],
+        let p = run(&[rendered("m.yaml", Ownership::Managed, "ours\n")], &tree, None, false);
+        let f = &p.files[0];
+        assert_eq!(f.action, Action::Keep);
+        assert_eq!(f.new.as_deref(), Some(&b"ours\n"[..]), "the render, for the diff");
+        let base = p.state.iter().find(|s| s.path.ends_with("m.yaml.base")).unwrap();
+        assert_eq!(base.new.as_deref(), Some(&b"ours\n"[..]), "the render is the base");
+    }
+
+    #[test]
+    fn stage_folders_are_created_and_checked() {
+        let mut tree = MemTree::default();
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n";
+        tree.files.insert("infra/sub/a.yaml".into(), cm.as_bytes().to_vec());
+        let p = plan(
+            &[
+                rendered("infra/kustomization.yaml", Ownership::Patch, ""),
+                rendered("infra/x.yaml", Ownership::Managed, &cm.replace("a\n", "x\n")),
+            ],
+            &["apps/x".into(), "infra".into()],
             None,
             &answers_file(),
             &tree,
-            Options {
-                force: false,
-                merge: false,
-                record: true,
-            },
+            Options::default(),
         )
-        .unwrap_err();
-        assert_eq!(err.kind, crate::error::ErrorKind::Conflict);
-        assert!(err.message.contains("m.yaml"));
+        .unwrap();
+        assert!(p.refusals.is_empty(), "{:?}", p.refusals);
+        assert_eq!(action(&p, "apps/x/kustomization.yaml"), Action::Create);
+        let k = p.files.iter().find(|f| f.path == "infra/kustomization.yaml").unwrap();
+        let text = String::from_utf8_lossy(k.new.as_ref().unwrap()).to_string();
+        assert!(text.contains("- sub/a.yaml\n- x.yaml\n"), "{text}");
     }
 
     #[test]
@@ -570,6 +967,7 @@ mod tests {
                         )
                     })
                     .collect(),
+                stages: Vec::new(),
             },
             base,
         };

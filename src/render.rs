@@ -23,6 +23,9 @@ pub struct Rendered {
     pub resources: Vec<String>,
     /// For `patch` files: the namespace those entries must keep.
     pub keep_namespace: Option<String>,
+    /// For `patch` files: patterns of existing entries that already provide
+    /// what `resources` would.
+    pub provided_by: Vec<String>,
     pub executable: bool,
 }
 
@@ -49,32 +52,16 @@ fn render_with(
         |what: &str, e: String| Error::input(format!("pack '{}': {what}: {e}", manifest.name));
 
     for spec in &manifest.files {
-        let items: Vec<Option<String>> = match &spec.each {
-            Some(key) => match answers.values.get(key) {
-                Some(Value::List(l)) => l.iter().cloned().map(Some).collect(),
-                _ => Vec::new(),
-            },
-            None => vec![None],
-        };
-        for item in items {
-            let mut ctx = base_ctx.clone();
-            if let Some(item) = &item {
-                ctx.insert("item", item);
-            }
-            if let Some(when) = &spec.when
-                && !expr::eval(when, &ctx)
-                    .map_err(|e| err(&format!("file '{}': when", spec.path), e))?
-            {
-                continue;
-            }
-            let path = expr::render_text(&spec.path, &ctx)
-                .map_err(|e| err(&format!("file '{}': path", spec.path), e))?;
-            let path = output_path(&path).ok_or_else(|| {
-                err(
-                    &format!("file '{}'", spec.path),
-                    format!("output path '{path}' is not inside the target folder"),
-                )
-            })?;
+        let what = format!("file '{}'", spec.path);
+        for (ctx, path) in instances(
+            &base_ctx,
+            answers,
+            &spec.path,
+            spec.each.as_deref(),
+            spec.when.as_deref(),
+        )
+        .map_err(|e| err(&what, e))?
+        {
             let content = if let Some(t) = &spec.template {
                 let lang = Lang::of_path(&path);
                 let engine = engines
@@ -105,6 +92,11 @@ fn render_with(
                     .collect::<Result<Vec<_>>>()?,
                 None => Vec::new(),
             };
+            let provided_by = spec
+                .patch
+                .as_ref()
+                .map(|p| p.provided_by.clone())
+                .unwrap_or_default();
             let keep_namespace = match spec.patch.as_ref().and_then(|p| p.keep_namespace.as_ref()) {
                 Some(ns) => {
                     Some(expr::render_text(ns, &ctx).map_err(|e| err("patch keep-namespace", e))?)
@@ -117,6 +109,7 @@ fn render_with(
                 content,
                 resources,
                 keep_namespace,
+                provided_by,
                 executable: spec.executable,
             };
             if out.insert(path.clone(), file).is_some() {
@@ -128,6 +121,65 @@ fn render_with(
         }
     }
     Ok(out.into_values().collect())
+}
+
+/// The folders the pack's stages point Flux at, for `answers`, sorted.
+pub fn stages(pack: &Pack, answers: &Answers) -> Result<Vec<String>> {
+    let manifest = &pack.manifest;
+    let base_ctx = expr::context(manifest, answers);
+    let mut out = std::collections::BTreeSet::new();
+    for st in &manifest.stages {
+        let found = instances(
+            &base_ctx,
+            answers,
+            &st.path,
+            st.each.as_deref(),
+            st.when.as_deref(),
+        )
+        .map_err(|e| {
+            Error::input(format!(
+                "pack '{}': stage '{}': {e}",
+                manifest.name, st.path
+            ))
+        })?;
+        out.extend(found.into_iter().map(|(_, p)| p));
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Every instance of a templated path: one per item of `each` (or one),
+/// where `when` holds, with its context and its path in canonical form.
+fn instances(
+    base_ctx: &tera::Context,
+    answers: &Answers,
+    path: &str,
+    each: Option<&str>,
+    when: Option<&str>,
+) -> std::result::Result<Vec<(tera::Context, String)>, String> {
+    let items: Vec<Option<String>> = match each {
+        Some(key) => match answers.values.get(key) {
+            Some(Value::List(l)) => l.iter().cloned().map(Some).collect(),
+            _ => Vec::new(),
+        },
+        None => vec![None],
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let mut ctx = base_ctx.clone();
+        if let Some(item) = &item {
+            ctx.insert("item", item);
+        }
+        if let Some(when) = when
+            && !expr::eval(when, &ctx).map_err(|e| format!("when: {e}"))?
+        {
+            continue;
+        }
+        let text = expr::render_text(path, &ctx).map_err(|e| format!("path: {e}"))?;
+        let p = output_path(&text)
+            .ok_or_else(|| format!("output path '{text}' is not inside the target folder"))?;
+        out.push((ctx, p));
+    }
+    Ok(out)
 }
 
 /// A rendered output path in canonical form, or None when it would leave

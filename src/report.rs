@@ -64,6 +64,10 @@ struct JsonReport<'a> {
     files: Vec<JsonFile<'a>>,
     moved_defaults: Vec<JsonMoved<'a>>,
     dropped_answers: &'a [String],
+    notices: Vec<&'a str>,
+    /// Why the plan was refused (a dry run reports it; exit 2).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    refusals: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     drift: Option<Vec<&'a str>>,
 }
@@ -105,6 +109,8 @@ pub fn json(
             })
             .collect(),
         dropped_answers: &outcome.dropped_answers,
+        notices: all_notices(outcome),
+        refusals: &outcome.plan.refusals,
         drift: check.then(|| outcome.drift().iter().map(|f| f.path.as_str()).collect()),
     };
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
@@ -131,7 +137,7 @@ pub fn text(outcome: &Outcome, style: Style, stage: Stage) -> String {
             );
         }
         out.push('\n');
-        if style.diff && f.action.writes() {
+        if style.diff && (f.action.writes() || f.new.is_some()) {
             out.push_str(&diff(f));
         }
     }
@@ -146,10 +152,26 @@ pub fn text(outcome: &Outcome, style: Style, stage: Stage) -> String {
     for k in &outcome.dropped_answers {
         let _ = writeln!(out, "dropped   answer {k} (the pack no longer asks it)");
     }
+    for n in all_notices(outcome) {
+        let _ = writeln!(out, "note      {n}");
+    }
+    for r in &outcome.plan.refusals {
+        let _ = writeln!(out, "refused   {r}");
+    }
     if !style.quiet {
         out.push_str(&summary(outcome, stage));
     }
     out
+}
+
+/// The session's notices, then the plan's.
+fn all_notices(outcome: &Outcome) -> Vec<&str> {
+    outcome
+        .notices
+        .iter()
+        .chain(&outcome.plan.notices)
+        .map(String::as_str)
+        .collect()
 }
 
 fn summary(outcome: &Outcome, stage: Stage) -> String {

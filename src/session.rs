@@ -29,6 +29,9 @@ pub struct Request {
     pub force: bool,
     /// regen --check: report drift, write nothing.
     pub check: bool,
+    /// With `check`: managed files that differ from their render (kept
+    /// edits) are drift too.
+    pub strict: bool,
 }
 
 /// What a run did or would do.
@@ -43,20 +46,35 @@ pub struct Outcome {
     pub moved_defaults: Vec<(String, Value, Value)>,
     /// Recorded answers the pack no longer asks, dropped.
     pub dropped_answers: Vec<String>,
+    /// What the user should know beyond the files' actions (kept values,
+    /// removed entries, stages that do not build).
+    pub notices: Vec<String>,
+    /// `regen --check --strict`: kept edits count as drift too.
+    pub strict: bool,
 }
 
 impl Outcome {
-    /// Files that differ from what the tool would write (regen --check).
+    /// What `regen --check` fails on: files `regen` would write, and
+    /// conflicts left unresolved; with `strict`, also every managed file
+    /// that differs from its render (kept edits).
     pub fn drift(&self) -> Vec<&plan::FileOp> {
+        let strict = self.strict;
         self.plan
             .files
             .iter()
             .filter(|f| {
                 f.action.writes()
-                    || (f.ownership == crate::pack::Ownership::Managed
+                    || f.conflicts > 0
+                    || (strict
+                        && f.ownership == crate::pack::Ownership::Managed
                         && f.action != Action::Unchanged)
             })
             .collect()
+    }
+
+    /// Whether `regen --check` fails: drift, or only `.flux-scaffold/` to rewrite.
+    pub fn check_fails(&self) -> bool {
+        !self.drift().is_empty() || !self.plan.state.is_empty()
     }
 }
 
@@ -65,9 +83,23 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
     let tree = DiskTree::new(&req.dir);
     let previous = load_state(&tree)?;
     let pack = Pack::load(req.pack.as_deref().unwrap_or(DEFAULT_PACK))?;
-    let given = given_answers(req)?;
+    let mut given = given_answers(req)?;
+    if let Some(prev) = &previous {
+        // Answers recorded by an earlier init stand unless given again.
+        for (k, v) in &prev.answers.answers {
+            if !given.contains_key(k) && pack.manifest.questions.iter().any(|q| &q.key == k) {
+                given.insert(
+                    k.clone(),
+                    Raw::Yaml(serde_yaml::to_value(v).unwrap_or_default()),
+                );
+            }
+        }
+    }
     let answers = answers::resolve(&pack.manifest, &given, prompter)?;
     answers::refuse_unused(&pack.manifest, &given, &answers)?;
+    if let Some(prev) = &previous {
+        refuse_changed_answers(prev, &pack, &answers)?;
+    }
     let run = Run {
         pack_ref: pack_ref(&pack, pack_path(&pack, req)),
         pack: &pack,
@@ -76,12 +108,48 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
         opts: plan::Options {
             force: req.force,
             merge: false,
-            record: !req.check,
+            record: true,
         },
         moved_defaults: Vec::new(),
         dropped_answers: Vec::new(),
+        notices: Vec::new(),
     };
     finish(req, &tree, run, fs)
+}
+
+/// `init` never replaces recorded answers: a run whose answers differ from
+/// the record is refused, naming them.
+fn refuse_changed_answers(prev: &State, pack: &Pack, answers: &Answers) -> Result<()> {
+    let rec = &prev.answers;
+    if rec.pack.name != pack.manifest.name {
+        return Err(Error::input(format!(
+            "this folder was initialised with pack '{}', not '{}': use `flux-scaffold regen --pack` to change it",
+            rec.pack.name, pack.manifest.name
+        )));
+    }
+    let recorded = |k: &str| rec.answers.get(k).or_else(|| rec.defaults.get(k));
+    let mut differ = Vec::new();
+    let keys: std::collections::BTreeSet<&String> = answers
+        .values
+        .keys()
+        .chain(rec.answers.keys())
+        .chain(rec.defaults.keys())
+        .collect();
+    for k in keys {
+        let now = answers.values.get(k.as_str());
+        let was = recorded(k);
+        if now != was {
+            let show = |v: Option<&Value>| v.map_or("(none)".to_string(), Value::to_flag_text);
+            differ.push(format!("{k} (recorded {}, now {})", show(was), show(now)));
+        }
+    }
+    if differ.is_empty() {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "this folder is already initialised and these answers differ from the record: {}; change them with `flux-scaffold regen --set key=value`",
+        differ.join(", ")
+    )))
 }
 
 /// `regen`: the recorded answers (changed by `--set`), the pack as it is now,
@@ -136,10 +204,76 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
             dropped_answers.push(k.clone());
         }
     }
-    let from_user = given_answers(req)?;
-    given.extend(from_user.clone());
-    let answers = answers::resolve(&pack.manifest, &given, &mut answers::NoPrompt)?;
-    answers::refuse_unused(&pack.manifest, &from_user, &answers)?;
+    let set_now = given_answers(req)?;
+    let recorded = |k: &str| {
+        previous
+            .answers
+            .answers
+            .get(k)
+            .or_else(|| previous.answers.defaults.get(k))
+    };
+    // Values keyed by another list (one per environment) whose keys change:
+    // first the new defaults, then each key that existed keeps its value.
+    let mut rekeyed = Vec::new();
+    for q in &pack.manifest.questions {
+        let Some(by) = &q.keyed_by else { continue };
+        let (Some(Value::List(old_keys)), Some(Value::List(old_vals))) =
+            (recorded(by), recorded(&q.key))
+        else {
+            continue;
+        };
+        let new_keys = match (
+            set_now.get(by),
+            pack.manifest.questions.iter().find(|b| &b.key == by),
+        ) {
+            (Some(raw), Some(bq)) => match answers::parse(bq, raw) {
+                Ok(Value::List(l)) => l,
+                _ => continue,
+            },
+            _ => continue,
+        };
+        if set_now.contains_key(&q.key) || &new_keys == old_keys || old_keys.len() != old_vals.len()
+        {
+            continue;
+        }
+        given.remove(&q.key);
+        rekeyed.push((q.key.clone(), old_keys.clone(), old_vals.clone(), new_keys));
+    }
+    given.extend(set_now.clone());
+    let mut answers = answers::resolve(&pack.manifest, &given, &mut answers::NoPrompt)?;
+    let mut notices = Vec::new();
+    if !rekeyed.is_empty() {
+        let mut pinned = false;
+        for (key, old_keys, old_vals, new_keys) in &rekeyed {
+            let Some(Value::List(defaults)) = answers.values.get(key) else {
+                continue;
+            };
+            let mut kept = defaults.clone();
+            for (i, k) in new_keys.iter().enumerate() {
+                if let (Some(j), Some(slot)) =
+                    (old_keys.iter().position(|o| o == k), kept.get_mut(i))
+                    && *slot != old_vals[j]
+                {
+                    notices.push(format!(
+                        "{key}: {k} keeps {} (the default would now be {slot}; set {key} to change it)",
+                        old_vals[j]
+                    ));
+                    *slot = old_vals[j].clone();
+                }
+            }
+            if &kept != defaults {
+                given.insert(
+                    key.clone(),
+                    Raw::Yaml(serde_yaml::to_value(&kept).unwrap_or_default()),
+                );
+                pinned = true;
+            }
+        }
+        if pinned {
+            answers = answers::resolve(&pack.manifest, &given, &mut answers::NoPrompt)?;
+        }
+    }
+    answers::refuse_unused(&pack.manifest, &set_now, &answers)?;
     let moved_defaults = previous
         .answers
         .defaults
@@ -158,10 +292,11 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
         opts: plan::Options {
             force: req.force,
             merge: true,
-            record: !req.check,
+            record: true,
         },
         moved_defaults,
         dropped_answers,
+        notices,
     };
     finish(req, &tree, run, fs)
 }
@@ -175,6 +310,7 @@ struct Run<'a> {
     opts: plan::Options,
     moved_defaults: Vec<(String, Value, Value)>,
     dropped_answers: Vec<String>,
+    notices: Vec<String>,
 }
 
 fn pack_ref(pack: &Pack, path: Option<String>) -> PackRef {
@@ -191,13 +327,30 @@ fn pack_ref(pack: &Pack, path: Option<String>) -> PackRef {
 /// second run touches nothing at all.
 fn finish(req: &Request, tree: &DiskTree, run: Run<'_>, fs: &mut dyn Fs) -> Result<Outcome> {
     let rendered = render::render(run.pack, &run.answers)?;
+    let stages = render::stages(run.pack, &run.answers)?;
     let answers_file = AnswersFile::new(run.pack_ref.clone(), &run.answers);
-    let mut plan = plan::plan(&rendered, run.previous, &answers_file, tree, run.opts)?;
+    let mut plan = plan::plan(
+        &rendered,
+        &stages,
+        run.previous,
+        &answers_file,
+        tree,
+        run.opts,
+    )?;
+    refuse(&plan, req)?;
     let mut applied = false;
     if !req.dry_run && !req.check && plan.changes_anything() {
         let _lock = Lock::acquire(&req.dir)?;
         let current = load_state(tree)?;
-        plan = plan::plan(&rendered, current.as_ref(), &answers_file, tree, run.opts)?;
+        plan = plan::plan(
+            &rendered,
+            &stages,
+            current.as_ref(),
+            &answers_file,
+            tree,
+            run.opts,
+        )?;
+        refuse(&plan, req)?;
         if plan.changes_anything() {
             apply::apply(&plan, tree, fs)?;
             applied = true;
@@ -210,7 +363,21 @@ fn finish(req: &Request, tree: &DiskTree, run: Run<'_>, fs: &mut dyn Fs) -> Resu
         applied,
         moved_defaults: run.moved_defaults,
         dropped_answers: run.dropped_answers,
+        notices: run.notices,
+        strict: req.strict,
     })
+}
+
+/// A plan with refusals is an error, except in a dry run, which reports
+/// it (the command line then exits 2).
+fn refuse(plan: &Plan, req: &Request) -> Result<()> {
+    if plan.refusals.is_empty() || req.dry_run {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "refused, nothing written: {}",
+        plan.refusals.join("; ")
+    )))
 }
 
 /// Where a pack loaded from disk lives, relative to the layout when it is inside it.

@@ -51,6 +51,9 @@ pub struct PackRef {
 pub struct FilesFile {
     #[serde(default)]
     pub files: BTreeMap<String, FileRecord>,
+    /// The folders the generated configuration pointed Flux at.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,7 +63,8 @@ pub struct FileRecord {
     /// SHA-256 of the content as last written (managed and once files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
-    /// Entries ensured in a patched kustomization.
+    /// Entries this tool added to a patched kustomization; it removes each
+    /// again when it stops producing the file the entry points at.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
 }

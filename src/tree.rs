@@ -142,3 +142,65 @@ impl Tree for MemTree {
         Ok(out)
     }
 }
+
+/// A tree as it will be after a plan: the changes over a base tree.
+pub struct Overlay<'a> {
+    pub base: &'a dyn Tree,
+    /// New content by path, or None for a file the plan removes.
+    pub changes: BTreeMap<String, Option<Vec<u8>>>,
+}
+
+impl Overlay<'_> {
+    /// Whether `dir` still holds a file after the changes (Git keeps no
+    /// empty folder).
+    fn holds_files(&self, dir: &str) -> Result<bool> {
+        Ok(!self.list(dir)?.is_empty())
+    }
+}
+
+impl Tree for Overlay<'_> {
+    fn read(&self, rel: &str) -> Result<Option<Vec<u8>>> {
+        match self.changes.get(rel) {
+            Some(c) => Ok(c.clone()),
+            None => self.base.read(rel),
+        }
+    }
+
+    fn list(&self, rel: &str) -> Result<Vec<Entry>> {
+        let prefix = if rel.is_empty() {
+            String::new()
+        } else {
+            format!("{rel}/")
+        };
+        let mut out: BTreeMap<String, bool> = BTreeMap::new();
+        for e in self.base.list(rel)? {
+            let path = format!("{prefix}{}", e.name);
+            if e.is_dir {
+                let touched = self
+                    .changes
+                    .keys()
+                    .any(|k| k.starts_with(&format!("{path}/")));
+                if !touched || self.holds_files(&path)? {
+                    out.insert(e.name, true);
+                }
+            } else if !matches!(self.changes.get(&path), Some(None)) {
+                out.insert(e.name, false);
+            }
+        }
+        for (path, content) in &self.changes {
+            if content.is_none() {
+                continue;
+            }
+            if let Some(rest) = path.strip_prefix(&prefix) {
+                match rest.split_once('/') {
+                    Some((dir, _)) => out.insert(dir.to_string(), true),
+                    None => out.insert(rest.to_string(), false),
+                };
+            }
+        }
+        Ok(out
+            .into_iter()
+            .map(|(name, is_dir)| Entry { name, is_dir })
+            .collect())
+    }
+}

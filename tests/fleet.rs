@@ -54,7 +54,9 @@ fn check_all_reports_each_layout_and_one_exit_code() {
 
     let f = root.join("clusters/staging/iac/flux-configuration.tf");
     std::fs::write(&f, std::fs::read_to_string(&f).unwrap() + "# hand edit\n").unwrap();
-    let drift = all(root, &["--check", "--format", "json"]);
+    // A kept edit is not drift: regen would write nothing.
+    assert_eq!(all(root, &["--check"]).status.code(), Some(0));
+    let drift = all(root, &["--check", "--strict", "--format", "json"]);
     assert_eq!(drift.status.code(), Some(1));
     let r: serde_json::Value = serde_json::from_slice(&drift.stdout).unwrap();
     let layouts = r["layouts"].as_array().unwrap();
@@ -80,7 +82,7 @@ fn check_all_reports_each_layout_and_one_exit_code() {
         "tool_version: [\n",
     )
     .unwrap();
-    let broken = all(root, &["--check"]);
+    let broken = all(root, &["--check", "--strict"]);
     assert_eq!(broken.status.code(), Some(2));
     let text = String::from_utf8_lossy(&broken.stdout);
     assert!(

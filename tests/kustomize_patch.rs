@@ -36,7 +36,10 @@ fn every_corpus_kustomization() {
         eprintln!("  refused {r}");
     }
     assert!(patched > 0);
-    // Every corpus file is a plain kustomization: none should need refusing.
+    // Every corpus file but the Flux objects stored under the name
+    // kustomization.yaml is a plain kustomization: none should need refusing.
+    // Those are refused, and the refusal says what they are.
+    refused.retain(|r| !r.contains("(kustomize.toolkit.fluxcd.io/"));
     assert!(refused.is_empty(), "{refused:#?}");
 }
 

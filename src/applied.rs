@@ -1,0 +1,542 @@
+//! What Flux applies from a folder of the repository, read offline.
+//!
+//! A folder with a kustomization file is built the way kustomize builds it:
+//! its `resources` (also `bases` and `components`) are files of Kubernetes
+//! objects, folders with a kustomization of their own, or remote URLs; a
+//! `namespace:` moves every namespaced object it builds. A folder with none
+//! is what Flux's generator (fluxcd/pkg `kustomize/kustomize_generator.go`)
+//! makes of it: every `.yaml`/`.yml` file in the folder and, walking down in
+//! name order, in plain sub-folders (hidden ones too), each of which must
+//! decode as Kubernetes objects or the whole build fails; a sub-folder with
+//! its own kustomization file is taken as one unit and not walked.
+//!
+//! The model is the planner's invariant (a run never drops what a stage
+//! applied, never leaves an entry pointing at nothing) and the base of
+//! `doctor`. It never fetches remote resources: they are kept as URLs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Deserialize;
+
+use crate::error::Result;
+use crate::kustomize;
+use crate::tree::Tree;
+
+/// Where a resource comes from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Source {
+    /// A file of the repository, by path from the root.
+    File(String),
+    /// A remote resource, as written in the kustomization.
+    Remote(String),
+}
+
+impl Source {
+    pub fn display(&self) -> &str {
+        match self {
+            Source::File(p) | Source::Remote(p) => p,
+        }
+    }
+}
+
+/// One Kubernetes object a build yields.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Object {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    /// The namespace the object declares in its file.
+    pub declared_namespace: Option<String>,
+    /// The namespace it is applied in, after every `namespace:` override.
+    pub namespace: Option<String>,
+    /// The file it comes from.
+    pub file: String,
+}
+
+impl Object {
+    /// kustomize's identity of the object: two with one id fail the build.
+    pub fn id(&self) -> String {
+        let group = self.api_version.split_once('/').map_or("", |(g, _)| g);
+        format!(
+            "{}{}/{}{}",
+            self.kind,
+            if group.is_empty() {
+                String::new()
+            } else {
+                format!(".{group}")
+            },
+            self.namespace
+                .as_deref()
+                .map(|n| format!("{n}/"))
+                .unwrap_or_default(),
+            self.name
+        )
+    }
+}
+
+/// What Flux applies from one folder.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Build {
+    /// Every file and remote URL the build takes objects from.
+    pub sources: BTreeSet<Source>,
+    pub objects: Vec<Object>,
+    /// Why Flux would fail to build the folder; empty when it builds.
+    pub errors: Vec<String>,
+    /// The folder has no kustomization file: Flux generates one.
+    pub generated: bool,
+    /// The folder does not exist (or holds nothing Git keeps).
+    pub missing: bool,
+}
+
+impl Build {
+    pub fn builds(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// The kustomization file of `dir`, if it has one (an error when it has
+/// more than one: kustomize refuses that).
+pub fn kustomization_file(
+    tree: &dyn Tree,
+    dir: &str,
+) -> Result<std::result::Result<Option<String>, String>> {
+    let names: BTreeSet<String> = tree
+        .list(dir)?
+        .into_iter()
+        .filter(|e| !e.is_dir)
+        .map(|e| e.name)
+        .collect();
+    let found: Vec<String> = kustomize::FILE_NAMES
+        .iter()
+        .filter(|n| names.contains(**n))
+        .map(|n| join(dir, n))
+        .collect();
+    Ok(match found.len() {
+        0 => Ok(None),
+        1 => Ok(found.into_iter().next()),
+        _ => Err(format!(
+            "{} holds more than one kustomization file ({})",
+            shown(dir),
+            found.join(", ")
+        )),
+    })
+}
+
+/// What Flux applies from `dir` (a path from the repository root).
+pub fn build(tree: &dyn Tree, dir: &str) -> Result<Build> {
+    let mut b = Builder {
+        tree,
+        out: Build::default(),
+        visiting: Vec::new(),
+    };
+    let entries = tree.list(dir)?;
+    if entries.is_empty() {
+        b.out.missing = true;
+        b.out.generated = true;
+        b.out.errors.push(format!(
+            "{} does not exist (or is empty, which Git does not keep)",
+            shown(dir)
+        ));
+        return Ok(b.out);
+    }
+    match kustomization_file(tree, dir)? {
+        Err(e) => b.out.errors.push(e),
+        Ok(Some(_)) => {
+            let objects = b.kustomization(dir)?;
+            b.out.objects = objects;
+        }
+        Ok(None) => {
+            b.out.generated = true;
+            match generated_entries(tree, dir)? {
+                Err(e) => b.out.errors.push(e),
+                Ok(list) => {
+                    let mut objects = Vec::new();
+                    for entry in list {
+                        objects.extend(b.resource(dir, &entry, &join(dir, "(generated)"))?);
+                    }
+                    b.out.objects = objects;
+                }
+            }
+        }
+    }
+    b.check_ids();
+    Ok(b.out)
+}
+
+/// What Flux's generator lists for a folder with no kustomization file,
+/// relative to it and in its order; `Err` says why the generator fails.
+pub fn generated_entries(
+    tree: &dyn Tree,
+    dir: &str,
+) -> Result<std::result::Result<Vec<String>, String>> {
+    let mut out = Vec::new();
+    if let Err(e) = walk(tree, dir, "", &mut out)? {
+        return Ok(Err(e));
+    }
+    Ok(Ok(out))
+}
+
+fn walk(
+    tree: &dyn Tree,
+    root: &str,
+    rel: &str,
+    out: &mut Vec<String>,
+) -> Result<std::result::Result<(), String>> {
+    let here = join(root, rel);
+    for e in tree.list(&here)? {
+        let sub_rel = join(rel, &e.name);
+        let sub = join(root, &sub_rel);
+        if e.is_dir {
+            match kustomization_file(tree, &sub)? {
+                Ok(Some(_)) | Err(_) => out.push(sub_rel),
+                Ok(None) => {
+                    if let Err(e) = walk(tree, root, &sub_rel, out)? {
+                        return Ok(Err(e));
+                    }
+                }
+            }
+            continue;
+        }
+        // Go's filepath.Ext: the suffix from the last dot, case-sensitive.
+        if !(e.name.ends_with(".yaml") || e.name.ends_with(".yml")) {
+            continue;
+        }
+        let bytes = tree.read(&sub)?.unwrap_or_default();
+        if let Err(why) = objects_of(&bytes, &sub) {
+            return Ok(Err(format!(
+                "Flux's generated kustomization fails on {sub}: {why}"
+            )));
+        }
+        out.push(sub_rel);
+    }
+    Ok(Ok(()))
+}
+
+/// The objects of a file of Kubernetes YAML, the way kustomize reads it:
+/// empty documents are skipped; every other needs a `kind` and, unless it
+/// is a `...List`, a `metadata.name`; a List's items are taken one by one.
+pub fn objects_of(bytes: &[u8], file: &str) -> std::result::Result<Vec<Object>, String> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
+    let mut out = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        let value =
+            serde_yaml::Value::deserialize(doc).map_err(|e| format!("invalid YAML ({e})"))?;
+        push_object(&value, file, &mut out)?;
+    }
+    Ok(out)
+}
+
+fn push_object(
+    value: &serde_yaml::Value,
+    file: &str,
+    out: &mut Vec<Object>,
+) -> std::result::Result<(), String> {
+    let map = match value {
+        serde_yaml::Value::Null => return Ok(()),
+        serde_yaml::Value::Mapping(m) if m.is_empty() => return Ok(()),
+        serde_yaml::Value::Mapping(m) => m,
+        _ => return Err("a document is not a mapping".into()),
+    };
+    let text = |v: Option<&serde_yaml::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+    let kind = text(map.get("kind")).unwrap_or_default();
+    if kind.is_empty() {
+        return Err("an object has no kind".into());
+    }
+    if kind.ends_with("List") {
+        if let Some(serde_yaml::Value::Sequence(items)) = map.get("items") {
+            for item in items {
+                push_object(item, file, out)?;
+            }
+        }
+        return Ok(());
+    }
+    let meta = map.get("metadata");
+    let name = text(meta.and_then(|m| m.get("name"))).unwrap_or_default();
+    if name.is_empty() {
+        return Err(format!("a {kind} has no metadata.name"));
+    }
+    let ns = text(meta.and_then(|m| m.get("namespace"))).filter(|n| !n.is_empty());
+    out.push(Object {
+        api_version: text(map.get("apiVersion")).unwrap_or_default(),
+        kind,
+        name,
+        declared_namespace: ns.clone(),
+        namespace: ns,
+        file: file.to_string(),
+    });
+    Ok(())
+}
+
+/// Kinds a `namespace:` override leaves alone.
+fn cluster_scoped(kind: &str) -> bool {
+    matches!(
+        kind,
+        "Namespace"
+            | "CustomResourceDefinition"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "PersistentVolume"
+            | "StorageClass"
+            | "PriorityClass"
+            | "ValidatingWebhookConfiguration"
+            | "MutatingWebhookConfiguration"
+            | "ValidatingAdmissionPolicy"
+            | "ValidatingAdmissionPolicyBinding"
+            | "APIService"
+            | "IngressClass"
+            | "RuntimeClass"
+            | "CSIDriver"
+            | "CSINode"
+            | "VolumeSnapshotClass"
+            | "PodSecurityPolicy"
+            | "ClusterIssuer"
+            | "Node"
+    )
+}
+
+/// Whether a `resources` entry names a remote resource rather than a path.
+pub fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.starts_with("git@")
+        || entry.starts_with("github.com/")
+        || entry.starts_with("gitlab.com/")
+        || entry.starts_with("bitbucket.org/")
+}
+
+/// The kustomization entries that point at files (`resources`, `bases`,
+/// `components`), by field.
+pub fn entries_of(data: &serde_yaml::Value) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for field in ["resources", "bases", "components"] {
+        if let Some(serde_yaml::Value::Sequence(items)) = data.get(field) {
+            for i in items {
+                if let Some(s) = i.as_str() {
+                    out.push((field, s.to_string()));
+                }
+            }
+        }
+    }
+    out
+}
+
+struct Builder<'a> {
+    tree: &'a dyn Tree,
+    out: Build,
+    visiting: Vec<String>,
+}
+
+impl Builder<'_> {
+    /// Build the kustomization in `dir`; the objects it yields.
+    fn kustomization(&mut self, dir: &str) -> Result<Vec<Object>> {
+        if self.visiting.iter().any(|d| d == dir) {
+            self.out
+                .errors
+                .push(format!("{} is included in itself (a cycle)", shown(dir)));
+            return Ok(Vec::new());
+        }
+        let file = match kustomization_file(self.tree, dir)? {
+            Ok(Some(f)) => f,
+            Ok(None) => {
+                self.out.errors.push(format!(
+                    "{} is listed as a resource but has no kustomization file",
+                    shown(dir)
+                ));
+                return Ok(Vec::new());
+            }
+            Err(e) => {
+                self.out.errors.push(e);
+                return Ok(Vec::new());
+            }
+        };
+        let bytes = self.tree.read(&file)?.unwrap_or_default();
+        let data = match kustomize::read_kustomization(&bytes) {
+            Ok(d) => d,
+            Err(why) => {
+                self.out.errors.push(format!("{file}: {why}"));
+                return Ok(Vec::new());
+            }
+        };
+        self.visiting.push(dir.to_string());
+        let mut objects = Vec::new();
+        for (_, entry) in entries_of(&data) {
+            objects.extend(self.resource(dir, &entry, &file)?);
+        }
+        self.visiting.pop();
+        if let Some(ns) = data.get("namespace").and_then(|n| n.as_str()) {
+            for o in &mut objects {
+                if !cluster_scoped(&o.kind) {
+                    o.namespace = Some(ns.to_string());
+                }
+            }
+        }
+        Ok(objects)
+    }
+
+    /// One entry of `dir`'s kustomization (`from` names it in messages).
+    fn resource(&mut self, dir: &str, entry: &str, from: &str) -> Result<Vec<Object>> {
+        let Some(path) = resolve(dir, entry) else {
+            if is_remote(entry) {
+                self.out.sources.insert(Source::Remote(entry.to_string()));
+            } else {
+                self.out.errors.push(format!(
+                    "{from}: entry {entry:?} leads outside the repository"
+                ));
+            }
+            return Ok(Vec::new());
+        };
+        if !self.tree.list(&path)?.is_empty() {
+            return self.kustomization(&path);
+        }
+        if let Some(bytes) = self.tree.read(&path)? {
+            self.out.sources.insert(Source::File(path.clone()));
+            return Ok(match objects_of(&bytes, &path) {
+                Ok(o) => o,
+                Err(why) => {
+                    self.out.errors.push(format!("{path}: {why}"));
+                    Vec::new()
+                }
+            });
+        }
+        if is_remote(entry) {
+            self.out.sources.insert(Source::Remote(entry.to_string()));
+        } else {
+            self.out.errors.push(format!(
+                "{from}: entry {entry:?} points at nothing ({path} does not exist)"
+            ));
+        }
+        Ok(Vec::new())
+    }
+
+    fn check_ids(&mut self) {
+        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+        for o in &self.out.objects {
+            let id = o.id();
+            if let Some(first) = seen.get(&id) {
+                self.out.errors.push(format!(
+                    "{id} is defined twice ({first} and {}): kustomize fails with \"may not add resource with an already registered id\"",
+                    o.file
+                ));
+            } else {
+                seen.insert(id, &o.file);
+            }
+        }
+    }
+}
+
+/// `entry` of the kustomization in `dir` as a path from the root, or None
+/// when it leaves the repository.
+fn resolve(dir: &str, entry: &str) -> Option<String> {
+    if entry.starts_with('/') || entry.contains("://") {
+        return None;
+    }
+    let mut parts: Vec<&str> = dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    for p in entry.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+pub fn join(dir: &str, name: &str) -> String {
+    match (dir.is_empty(), name.is_empty()) {
+        (true, _) => name.to_string(),
+        (_, true) => dir.to_string(),
+        _ => format!("{dir}/{name}"),
+    }
+}
+
+fn shown(dir: &str) -> &str {
+    if dir.is_empty() { "." } else { dir }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tree::MemTree;
+
+    fn tree(files: &[(&str, &str)]) -> MemTree {
+        let mut t = MemTree::default();
+        for (p, c) in files {
+            t.files.insert(p.to_string(), c.as_bytes().to_vec());
+        }
+        t
+    }
+
+    fn cm(name: &str) -> String {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n")
+    }
+
+    #[test]
+    fn generator_walks_plain_folders_and_takes_kustomized_ones_whole() {
+        let t = tree(&[
+            ("infra/top.yaml", &cm("top")),
+            ("infra/pod-identity/release.yaml", &cm("release")),
+            (
+                "infra/nginx/kustomization.yaml",
+                "resources: [deploy.yaml]\n",
+            ),
+            ("infra/nginx/deploy.yaml", &cm("nginx")),
+            ("infra/nginx/unused.yaml", &cm("unused")),
+            ("infra/README.md", "# not yaml\n"),
+        ]);
+        assert_eq!(
+            generated_entries(&t, "infra").unwrap().unwrap(),
+            ["nginx", "pod-identity/release.yaml", "top.yaml"]
+        );
+        let b = build(&t, "infra").unwrap();
+        assert!(b.builds(), "{:?}", b.errors);
+        assert!(b.generated);
+        let names: Vec<&str> = b.objects.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["nginx", "release", "top"]);
+    }
+
+    #[test]
+    fn generator_fails_on_a_yaml_file_that_is_not_kubernetes() {
+        let t = tree(&[
+            ("infra/top.yaml", &cm("top")),
+            ("infra/values.yaml", "replicas: 2\n"),
+        ]);
+        let b = build(&t, "infra").unwrap();
+        assert!(!b.builds());
+        assert!(b.errors[0].contains("infra/values.yaml"), "{:?}", b.errors);
+    }
+
+    #[test]
+    fn dangling_entries_duplicates_and_namespaces() {
+        let t = tree(&[
+            (
+                "s/kustomization.yaml",
+                "namespace: other\nresources:\n- a.yaml\n- gone.yaml\n- https://example.com/x.yaml\n",
+            ),
+            ("s/a.yaml", &format!("{}---\n{}", cm("a"), cm("a"))),
+        ]);
+        let b = build(&t, "s").unwrap();
+        assert_eq!(b.errors.len(), 2, "{:?}", b.errors);
+        assert!(b.errors.iter().any(|e| e.contains("gone.yaml")));
+        assert!(b.errors.iter().any(|e| e.contains("twice")));
+        assert!(
+            b.objects
+                .iter()
+                .all(|o| o.namespace.as_deref() == Some("other"))
+        );
+        assert!(
+            b.sources
+                .contains(&Source::Remote("https://example.com/x.yaml".into()))
+        );
+    }
+
+    #[test]
+    fn a_missing_folder_does_not_build() {
+        let b = build(&MemTree::default(), "apps/staging").unwrap();
+        assert!(b.missing && !b.builds());
+    }
+}
