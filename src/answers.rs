@@ -187,6 +187,28 @@ pub fn resolve(
     Ok(answers)
 }
 
+/// Refuse an answer the user gave (`given`) that the resolved answers do
+/// not use because its question's `when` is false (`crds=remote` with the
+/// AKS add-on): silently ignoring it would deploy something else than asked.
+pub fn refuse_unused(
+    manifest: &Manifest,
+    given: &BTreeMap<String, Raw>,
+    answers: &Answers,
+) -> Result<()> {
+    for key in given.keys() {
+        if answers.values.contains_key(key) {
+            continue;
+        }
+        if let Some(q) = manifest.questions.iter().find(|q| &q.key == key) {
+            let when = q.when.as_deref().unwrap_or("true");
+            return Err(Error::input(format!(
+                "answer '{key}' does not apply to these answers: it is used only when {when}; drop it"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn answer_error(q: &Question, raw: &Raw, why: &str) -> Error {
     let shown = match raw {
         Raw::Text(t) => t.clone(),
@@ -296,7 +318,8 @@ pub fn check(q: &Question, value: &Value) -> std::result::Result<(), String> {
             let mut seen = BTreeSet::new();
             for item in items {
                 check_one(q, item).map_err(|why| format!("item {item:?} {why}"))?;
-                if !seen.insert(item) {
+                // Several clusters may share a resource group.
+                if !seen.insert(item) && q.kind != QuestionType::ResourceGroup {
                     return Err(format!("lists {item:?} twice"));
                 }
             }

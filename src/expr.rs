@@ -97,6 +97,9 @@ pub fn engine(lang: Lang) -> tera::Tera {
     tera.register_filter("seconds", |v: &str, _: tera::Kwargs, _: &tera::State| {
         validate::duration_seconds(v)
     });
+    tera.register_filter("duration", |v: &str, _: tera::Kwargs, _: &tera::State| {
+        validate::canonical_duration(validate::duration_seconds(v))
+    });
     tera.register_filter("ident", |v: &str, _: tera::Kwargs, _: &tera::State| {
         tera::Value::safe_string(&identifier(v))
     });
@@ -111,16 +114,12 @@ pub fn engine(lang: Lang) -> tera::Tera {
         },
     );
     tera.register_filter("dns_label", |v: &str, _: tera::Kwargs, _: &tera::State| {
-        v.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect::<String>()
+        dns_label(v)
     });
+    tera.register_filter(
+        "exception_names",
+        |v: Vec<String>, _: tera::Kwargs, _: &tera::State| exception_names(&v),
+    );
     tera.register_filter(
         "longest",
         |v: &[tera::Value], _: tera::Kwargs, _: &tera::State| {
@@ -131,6 +130,41 @@ pub fn engine(lang: Lang) -> tera::Tera {
         },
     );
     tera
+}
+
+/// `v` with every character that is not an ASCII letter or digit made `-`,
+/// lower-cased.
+fn dns_label(v: &str) -> String {
+    v.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// One `AzurePodIdentityException` name per label value, in order:
+/// `<value as a DNS label>-exception`, made unique with `-2`, `-3`... when
+/// two values map to one name (`microsoft.flux` and `microsoft-flux`, `Flux`
+/// and `flux`), so no two exceptions collide in kustomize or the cluster.
+pub fn exception_names(values: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(values.len());
+    for v in values {
+        let base = dns_label(v);
+        let base = base.trim_matches('-');
+        let base = if base.is_empty() { "flux" } else { base };
+        let mut name = format!("{base}-exception");
+        let mut n = 2;
+        while out.contains(&name) {
+            name = format!("{base}-{n}-exception");
+            n += 1;
+        }
+        out.push(name);
+    }
+    out
 }
 
 /// An identifier for Bicep and Terraform: letters, digits and `_`, not
@@ -174,4 +208,38 @@ pub fn flatten(e: &tera::Error) -> String {
         source = s.source();
     }
     msg.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exception_names_are_unique_and_valid() {
+        let names =
+            |v: &[&str]| exception_names(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            names(&["flux-extension", "microsoft.flux"]),
+            ["flux-extension-exception", "microsoft-flux-exception"]
+        );
+        assert_eq!(
+            names(&["microsoft.flux", "microsoft-flux", "microsoft_flux"]),
+            [
+                "microsoft-flux-exception",
+                "microsoft-flux-2-exception",
+                "microsoft-flux-3-exception"
+            ]
+        );
+        assert_eq!(
+            names(&["Flux", "flux"]),
+            ["flux-exception", "flux-2-exception"]
+        );
+        for n in names(&["a-2", "a", "a"]) {
+            assert!(crate::validate::k8s_name(&n, 253).is_ok(), "{n}");
+        }
+        assert_eq!(
+            names(&["a-2", "a", "a"]),
+            ["a-2-exception", "a-exception", "a-3-exception"]
+        );
+    }
 }

@@ -110,7 +110,8 @@ fn not_a_kustomization(data: &serde_yaml::Value) -> Option<String> {
 }
 
 /// The namespace a kustomization's `namespace:` field sets on everything it
-/// builds, if any (None too when the file does not parse).
+/// builds, if any (None too when the file does not parse or uses a merge
+/// key: [`add_resources`] then refuses it with the reason).
 pub fn namespace_override(input: &[u8]) -> Option<String> {
     let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
     let data = parse(first_document(std::str::from_utf8(body).ok()?).0).ok()?;
@@ -119,6 +120,12 @@ pub fn namespace_override(input: &[u8]) -> Option<String> {
 
 fn parse(text: &str) -> Result<serde_yaml::Value, String> {
     match serde_yaml::from_str::<serde_yaml::Value>(text) {
+        // kustomize applies merge keys; this parser does not, so a
+        // `namespace` or `resources` arriving through one would be missed.
+        Ok(v) if v.as_mapping().is_some_and(|m| m.contains_key("<<")) => Err(
+            "it uses a YAML merge key (<<) at its top level, which can bring in namespace or resources unseen; write those keys out"
+                .into(),
+        ),
         Ok(v) => Ok(v),
         Err(e) if e.to_string().contains("more than one document") => {
             Err("it holds more than one YAML document".into())
@@ -807,5 +814,6 @@ mod tests {
         assert!(e("resources: [a]\nresources: [b]\n").contains("more than once"));
         assert!(e("resources: foo\n").contains("not a list"));
         assert!(e("- a\n").contains("not a mapping"));
+        assert!(e("base: &b {namespace: x}\n<<: *b\nresources: [a]\n").contains("merge key"));
     }
 }

@@ -96,6 +96,7 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
         }
     }
     let answers = answers::resolve(&pack.manifest, &given, prompter)?;
+    answers::refuse_unused(&pack.manifest, &given, &answers)?;
     if let Some(prev) = &previous {
         refuse_changed_answers(prev, &pack, &answers)?;
     }
@@ -238,7 +239,7 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
         given.remove(&q.key);
         rekeyed.push((q.key.clone(), old_keys.clone(), old_vals.clone(), new_keys));
     }
-    given.extend(set_now);
+    given.extend(set_now.clone());
     let mut answers = answers::resolve(&pack.manifest, &given, &mut answers::NoPrompt)?;
     let mut notices = Vec::new();
     if !rekeyed.is_empty() {
@@ -272,6 +273,7 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
             answers = answers::resolve(&pack.manifest, &given, &mut answers::NoPrompt)?;
         }
     }
+    answers::refuse_unused(&pack.manifest, &set_now, &answers)?;
     let moved_defaults = previous
         .answers
         .defaults

@@ -110,55 +110,79 @@ pub fn label_value(v: &str) -> Result<(), String> {
     }
 }
 
-/// A Go duration such as `10m` or `1h2m5s`.
+/// The longest interval azurerm accepts for a flux configuration
+/// (`IntBetween(1, 35791394)` seconds); Bicep and az get the same bound.
+pub const MAX_DURATION_SECONDS: i64 = 35_791_394;
+
+/// A Go duration such as `10m` or `1h2m5s` of a whole number of seconds
+/// from 1 to [`MAX_DURATION_SECONDS`].
 pub fn duration(v: &str) -> Result<(), String> {
-    let err = || Err("must be a duration such as 30s, 10m or 1h30m".to_string());
+    let ms = duration_millis(v).ok_or_else(|| {
+        "must be a duration such as 30s, 10m or 1h30m (units h, m, s, ms)".to_string()
+    })?;
+    if ms % 1000 != 0 {
+        return Err(format!(
+            "must be a whole number of seconds (it is {ms} ms): Bicep, Terraform and az take seconds"
+        ));
+    }
+    let secs = ms / 1000;
+    if !(1..=MAX_DURATION_SECONDS).contains(&secs) {
+        return Err(format!(
+            "must be from 1s to {} ({MAX_DURATION_SECONDS} s, azurerm's limit); it is {secs} s",
+            canonical_duration(MAX_DURATION_SECONDS)
+        ));
+    }
+    Ok(())
+}
+
+/// Milliseconds in a Go duration made of `<digits><h|m|s|ms>` parts, or
+/// None when it is not one (or overflows).
+fn duration_millis(v: &str) -> Option<i64> {
     if v.is_empty() {
-        return err();
+        return None;
     }
     let mut rest = v;
+    let mut total: i64 = 0;
     while !rest.is_empty() {
         let digits = rest
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(rest.len());
         if digits == 0 {
-            return err();
+            return None;
         }
+        let num: i64 = rest[..digits].parse().ok()?;
         rest = &rest[digits..];
-        let unit = ["ms", "h", "m", "s"]
+        let (unit, factor) = [("ms", 1), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
             .into_iter()
-            .find(|u| rest.starts_with(u));
-        match unit {
-            Some(u) => rest = &rest[u.len()..],
-            None => return err(),
-        }
+            .find(|(u, _)| rest.starts_with(u))?;
+        rest = &rest[unit.len()..];
+        total = total.checked_add(num.checked_mul(factor)?)?;
     }
-    Ok(())
+    Some(total)
 }
 
 /// Seconds in a duration already checked by [`duration`].
 pub fn duration_seconds(v: &str) -> i64 {
-    let mut total_ms: i64 = 0;
-    let mut num: i64 = 0;
-    let mut chars = v.chars().peekable();
-    while let Some(c) = chars.next() {
-        if let Some(d) = c.to_digit(10) {
-            num = num.saturating_mul(10).saturating_add(i64::from(d));
-            continue;
+    duration_millis(v).unwrap_or(0) / 1000
+}
+
+/// The canonical `XhYmZs` form of a number of seconds, zero parts left
+/// out (`90` is `1m30s`, `600` is `10m`): the one form the az CLI, which
+/// reads `((\d+?)h)?((\d+?)m)?((\d+?)s)?` from the start, reads as the
+/// same number of seconds as Bicep and Terraform get.
+pub fn canonical_duration(secs: i64) -> String {
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let mut out = String::new();
+    for (n, unit) in [(h, 'h'), (m, 'm'), (s, 's')] {
+        if n > 0 {
+            out.push_str(&n.to_string());
+            out.push(unit);
         }
-        let factor = match c {
-            'h' => 3_600_000,
-            'm' if chars.peek() == Some(&'s') => {
-                chars.next();
-                1
-            }
-            'm' => 60_000,
-            _ => 1000,
-        };
-        total_ms = total_ms.saturating_add(num.saturating_mul(factor));
-        num = 0;
     }
-    total_ms / 1000
+    if out.is_empty() {
+        out.push_str("0s");
+    }
+    out
 }
 
 /// A Git repository URL that Flux accepts: http(s)://, ssh:// or git@host:path.
@@ -233,6 +257,35 @@ pub fn normalize_path(v: &str) -> String {
         .to_string()
 }
 
+/// Git's rules for a branch or tag name (`git check-ref-format --branch`,
+/// refs.c `check_refname_component`). Every other character is allowed:
+/// quotes, `$` and braces reach each output through its language's quoting.
+fn git_ref_name(v: &str) -> Result<(), &'static str> {
+    if v.chars()
+        .any(|c| c.is_control() || matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'))
+    {
+        return Err("no spaces, control characters, '~', '^', ':', '?', '*', '[' or '\\'");
+    }
+    if v.contains("..") || v.contains("@{") {
+        return Err("no '..' or '@{'");
+    }
+    if v.starts_with('-') {
+        return Err("not starting with '-'");
+    }
+    if v == "HEAD" {
+        return Err("not 'HEAD'");
+    }
+    if v.ends_with('.') {
+        return Err("not ending with '.'");
+    }
+    if v.split('/')
+        .any(|p| p.is_empty() || p.starts_with('.') || p.ends_with(".lock"))
+    {
+        return Err("no empty '/'-separated part, none starting with '.' or ending with '.lock'");
+    }
+    Ok(())
+}
+
 /// A Git reference `branch:NAME`, `tag:NAME`, `semver:RANGE` or
 /// `commit:SHA`; a bare value is a branch. Returns (kind, value).
 pub fn git_ref(v: &str) -> Result<(&'static str, &str), String> {
@@ -268,33 +321,8 @@ pub fn git_ref(v: &str) -> Result<(&'static str, &str), String> {
             }
         }
         _ => {
-            let bad = value.chars().any(|c| {
-                c.is_whitespace()
-                    || c.is_control()
-                    || matches!(
-                        c,
-                        '~' | '^'
-                            | ':'
-                            | '?'
-                            | '*'
-                            | '['
-                            | '\\'
-                            | '"'
-                            | '\''
-                            | '`'
-                            | '$'
-                            | '{'
-                            | '}'
-                    )
-            });
-            if bad
-                || value.contains("..")
-                || value.starts_with('-')
-                || value.starts_with('/')
-                || value.ends_with('/')
-                || value.ends_with(".lock")
-            {
-                return Err(format!("must be a valid Git {kind} name"));
+            if let Err(why) = git_ref_name(value) {
+                return Err(format!("must be a valid Git {kind} name: {why}"));
             }
         }
     }
@@ -336,7 +364,18 @@ mod tests {
         assert!(duration("1h2m5s").is_ok());
         assert!(duration("10").is_err());
         assert_eq!(duration_seconds("1h2m5s"), 3725);
-        assert_eq!(duration_seconds("1500ms"), 1);
+        assert_eq!(duration_seconds("30s1m"), 90);
+        assert!(duration("500ms").is_err(), "under a second");
+        assert!(duration("1500ms").is_err(), "not whole seconds");
+        assert!(duration("2000ms").is_ok());
+        assert!(duration("0s").is_err());
+        assert!(duration("35791394s").is_ok());
+        assert!(duration("35791395s").is_err());
+        assert!(duration("99999999999999999999h").is_err());
+        assert_eq!(canonical_duration(90), "1m30s");
+        assert_eq!(canonical_duration(600), "10m");
+        assert_eq!(canonical_duration(7200), "2h");
+        assert_eq!(canonical_duration(3725), "1h2m5s");
     }
 
     #[test]
@@ -357,5 +396,11 @@ mod tests {
         assert_eq!(git_ref("tag:v1.0").unwrap(), ("tag", "v1.0"));
         assert!(git_ref("commit:abc").is_err());
         assert!(git_ref("nope:x").is_err());
+        assert_eq!(git_ref("branch:it's").unwrap(), ("branch", "it's"));
+        for bad in [
+            "a..b", "a@{1}", "-x", "a/", "a.lock", ".a", "a//b", "a b", "HEAD",
+        ] {
+            assert!(git_ref(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -28,19 +28,6 @@ const VERSIONS: [&str; 9] = [
     "2021-11-01-preview",
 ];
 
-fn generate(root: &Path, sets: &[&str]) {
-    let out = init(root, sets);
-    assert!(
-        out.status.success(),
-        "{sets:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn read(root: &Path, rel: &str) -> String {
-    std::fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
 fn stages(addon: bool) -> Vec<&'static str> {
     if addon {
         vec!["infra", "apps"]
@@ -233,6 +220,8 @@ fn bicep_matches_the_arm_schemas() {
             vec![
                 "iac=bicep",
                 "git_ref=commit:0123456789abcdef0123456789abcdef01234567",
+                // A namespace-scoped configuration is refused with Helm.
+                "pod_identity=aks-addon",
                 "config_scope=namespace",
             ],
         ] {
@@ -621,12 +610,11 @@ fn the_extension_runs_where_the_exception_lives() {
         &["iac=bicep,az-cli,terraform", "flux_namespace=flux-ext"],
     );
     let src = read(tmp.path(), "iac/flux-configuration.bicep");
-    let tree = bicep::parse(&src);
-    bicep::assert_no_errors(&tree, &src, "flux-configuration.bicep");
-    let (_, _, ext) = bicep::resources(&tree, &src)
-        .into_iter()
-        .find(|(_, t, _)| t.starts_with("Microsoft.KubernetesConfiguration/extensions@"))
-        .unwrap();
+    let ext = bicep::resource_body(
+        &src,
+        "flux-configuration.bicep",
+        "Microsoft.KubernetesConfiguration/extensions@",
+    );
     assert_eq!(ext["properties"]["extensionType"], "microsoft.flux");
     assert_eq!(
         ext["properties"]["scope"]["cluster"]["releaseNamespace"],
@@ -711,4 +699,117 @@ fn schema_check_accepts_real_world_bicep() {
     }
     eprintln!("{checked} real-world flux configurations checked");
     assert!(checked > 0);
+}
+
+/// Every interval in the Terraform file, by attribute name, in order.
+fn terraform_seconds(body: &hcl::Body) -> Vec<(String, u64)> {
+    fn walk(body: &hcl::Body, out: &mut Vec<(String, u64)>) {
+        for a in body.attributes() {
+            if a.key().ends_with("_in_seconds")
+                && let hcl::Expression::Number(n) = a.expr()
+            {
+                out.push((a.key().to_string(), n.as_u64().unwrap()));
+            }
+        }
+        for b in body.blocks() {
+            walk(b.body(), out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(body, &mut out);
+    out
+}
+
+/// The az CLI reads a duration by its own rule (az::seconds), Bicep and
+/// Terraform get seconds, Flux a Go duration: all four must agree, for
+/// answers in any Go form.
+#[test]
+fn durations_are_read_alike_by_bicep_terraform_az_and_flux() {
+    assert_eq!(az::seconds("500ms"), 30_000, "the rule as az applies it");
+    assert_eq!(az::seconds("30s1m"), 30);
+    assert_eq!(az::seconds("1h1h"), 3600);
+    for (given, secs) in [
+        ("30s1m", 90),
+        ("1h1h", 7200),
+        ("2000ms", 2),
+        ("90m", 5400),
+        ("35791394s", 35_791_394),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let sets = [
+            "iac=bicep,az-cli,terraform,flux".to_string(),
+            format!("sync_interval={given}"),
+            format!("retry_interval={given}"),
+            format!("timeout={given}"),
+        ];
+        let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
+        generate(tmp.path(), &sets);
+        let (_, body) = flux_config(tmp.path());
+        let props = &body["properties"];
+        assert_eq!(props["gitRepository"]["syncIntervalInSeconds"], secs);
+        assert_eq!(props["gitRepository"]["timeoutInSeconds"], secs);
+        for (name, k) in props["kustomizations"].as_object().unwrap() {
+            for f in [
+                "syncIntervalInSeconds",
+                "retryIntervalInSeconds",
+                "timeoutInSeconds",
+            ] {
+                assert_eq!(k[f], secs, "{given}: bicep {name}.{f}");
+            }
+        }
+        let tf: hcl::Body = hcl::from_str(&read(tmp.path(), "iac/flux-configuration.tf")).unwrap();
+        let tf = terraform_seconds(&tf);
+        assert_eq!(tf.len(), 2 + 3 * 3);
+        for (attr, v) in tf {
+            assert_eq!(v, secs, "{given}: terraform {attr}");
+        }
+        let script = read(tmp.path(), "iac/flux-configuration.sh");
+        let cmd = shell::commands(&script)
+            .into_iter()
+            .find(|c| c.len() > 1 && c[1] == "k8s-configuration")
+            .unwrap();
+        for f in ["--interval", "--timeout"] {
+            assert_eq!(
+                az::seconds(az::flag(&cmd, &[f]).unwrap()),
+                secs,
+                "{given}: az {f}"
+            );
+        }
+        for g in az::kustomization_groups(&cmd) {
+            let k = az::parse_kustomization(&g).unwrap();
+            for v in [k.sync_interval, k.retry_interval, k.timeout] {
+                assert_eq!(az::seconds(&v.unwrap()), secs, "{given}: az {g:?}");
+            }
+        }
+        let built = kustomize_build(&tmp.path().join("clusters/staging"));
+        for d in documents(&built) {
+            for f in ["interval", "retryInterval", "timeout"] {
+                let v = d["spec"][f].as_str().unwrap();
+                assert_eq!(az::seconds(v), secs, "{given}: flux {f} {v}");
+            }
+        }
+    }
+}
+
+/// Durations the consumers cannot hold are refused at the answer.
+#[test]
+fn durations_outside_whole_seconds_1_to_35791394_are_refused() {
+    for (key, bad) in [
+        ("sync_interval", "500ms"),
+        ("retry_interval", "1500ms"),
+        ("timeout", "0s"),
+        ("sync_interval", "35791395s"),
+        ("timeout", "9999999999999999999h"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let set = format!("{key}={bad}");
+        let out = init(&tmp.path().join("x"), &["iac=terraform", &set]);
+        assert_eq!(out.status.code(), Some(2), "{set}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(key) && err.trim().lines().count() == 1,
+            "{err}"
+        );
+        assert!(!tmp.path().join("x").exists());
+    }
 }

@@ -44,8 +44,6 @@ fn full_session_helm_vendored_bicep() {
     accept(&mut p, "Where do the Pod Identity CRDs come from?");
     accept(&mut p, "Which aad-pod-identity release");
     accept(&mut p, "Which namespace does the Flux extension run in?");
-    accept(&mut p, "Which label key");
-    accept(&mut p, "Which values of that label");
     accept(&mut p, "Folder of the prerequisites stage?");
     accept(&mut p, "Folder of the infrastructure stage?");
     accept(&mut p, "Which environments");
@@ -57,6 +55,8 @@ fn full_session_helm_vendored_bicep() {
     p.send(" ").unwrap();
     p.flush().unwrap();
     p.send_line("").unwrap();
+    accept(&mut p, "Which label key");
+    accept(&mut p, "Which values of that label");
     answer(
         &mut p,
         "URL of the Git repository",
@@ -66,6 +66,8 @@ fn full_session_helm_vendored_bicep() {
     answer(&mut p, "Name of the AKS cluster?", "aks-contoso");
     answer(&mut p, "Resource group of the AKS cluster?", "rg-contoso");
     accept(&mut p, "AKS cluster of each environment");
+    accept(&mut p, "Resource group of each environment");
+    accept(&mut p, "Is the microsoft.flux extension already installed");
     accept(&mut p, "Name of the flux configuration?");
     accept(&mut p, "Flux configuration name of each environment");
     accept(&mut p, "Namespace of the flux configuration");
@@ -140,16 +142,18 @@ fn invalid_answer_is_explained_and_asked_again() {
     p.flush().unwrap();
     p.send_line("flux-ext").unwrap();
     for prompt in [
-        "Which label key",
-        "Which values of that label",
         "Folder of the prerequisites stage?",
         "Folder of the infrastructure stage?",
         "Which environments",
         "Folder of the apps stage?",
         "Apps folder of each environment",
         "Which infrastructure code",
+        "Which label key",
+        "Which values of that label",
         "Which Git reference",
         "AKS cluster of each environment",
+        "Resource group of each environment",
+        "Is the microsoft.flux extension already installed",
         "Name of the flux configuration?",
         "Flux configuration name of each environment",
         "Namespace of the flux configuration",
@@ -223,10 +227,18 @@ fn esc_at_a_text_prompt_cancels() {
     let root = tmp.path().join("repo");
     let mut p = spawn(
         &root,
-        &["--set", "pod_identity=helm", "--set", "crds=vendored"],
+        &[
+            "--set",
+            "pod_identity=helm",
+            "--set",
+            "crds=vendored",
+            "--set",
+            "crds_version=v1.8.17",
+        ],
     );
-    p.exp_string("Which aad-pod-identity release").unwrap();
-    p.send("v1.8").unwrap();
+    p.exp_string("Which namespace does the Flux extension run in?")
+        .unwrap();
+    p.send("flux").unwrap();
     p.send("\x1b").unwrap();
     p.flush().unwrap();
     assert_cancelled(p, &root);

@@ -19,6 +19,18 @@ fn go_duration(v: &str) -> bool {
     re.is_match(v)
 }
 
+/// Seconds in a duration as the az CLI reads it (k8s-configuration
+/// utils.py): `((\d+?)h)?((\d+?)m)?((\d+?)s)?` matched from the start of
+/// the string, the rest ignored, no error. `500ms` is 30,000 s, `30s1m`
+/// 30 s, `1h1h` 3,600 s: a script must only hold values this reads as the
+/// seconds Bicep and Terraform get.
+pub fn seconds(v: &str) -> u64 {
+    let re = regex::Regex::new(r"^((\d+?)h)?((\d+?)m)?((\d+?)s)?").unwrap();
+    let c = re.captures(v).expect("the pattern matches every string");
+    let part = |i: usize| c.get(i).map_or(0, |m| m.as_str().parse::<u64>().unwrap());
+    part(2) * 3600 + part(4) * 60 + part(6)
+}
+
 /// Parse the words after one `--kustomization`, as the CLI does.
 pub fn parse_kustomization(words: &[String]) -> Result<Kustomization, String> {
     let mut k = Kustomization::default();

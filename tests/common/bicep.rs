@@ -139,6 +139,18 @@ pub fn resources(tree: &Tree, src: &str) -> Vec<(String, String, Value)> {
     declarations(tree, src, "resource_declaration")
 }
 
+/// The body of the first resource whose type starts with `prefix`, in a
+/// file (named `file` in failures) that must parse without errors.
+pub fn resource_body(src: &str, file: &str, prefix: &str) -> Value {
+    let tree = parse(src);
+    assert_no_errors(&tree, src, file);
+    resources(&tree, src)
+        .into_iter()
+        .find(|(_, t, _)| t.starts_with(prefix))
+        .unwrap_or_else(|| panic!("{file}: no {prefix} resource"))
+        .2
+}
+
 /// Every output declaration's value as JSON, by name.
 pub fn outputs(tree: &Tree, src: &str) -> Vec<(String, Value)> {
     named_children(tree.root_node())

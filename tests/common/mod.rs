@@ -36,6 +36,21 @@ pub fn init(dir: &Path, sets: &[&str]) -> std::process::Output {
     init_cmd(dir, &[], sets).output().expect("runs")
 }
 
+/// `init` with `sets`, which must succeed.
+pub fn generate(root: &Path, sets: &[&str]) {
+    let out = init(root, sets);
+    assert!(
+        out.status.success(),
+        "{sets:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A generated file's text.
+pub fn read(root: &Path, rel: &str) -> String {
+    std::fs::read_to_string(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
 /// `flux-scaffold regen --check DIR`, run.
 pub fn regen_check(dir: &Path) -> std::process::Output {
     bin()

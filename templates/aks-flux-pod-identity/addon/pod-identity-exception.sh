@@ -5,14 +5,16 @@
 # az extension add --name aks-preview). The same exception{% if flux_pod_labels | length > 1 %}s are{% else %} is{% endif %} in
 # pod-identity-exception/flux-exception.yaml for `kubectl apply -f`.
 set -euo pipefail
+{%- set names = flux_pod_labels | exception_names %}
 {%- for cluster in cluster_names %}
+{%- set group = resource_groups[loop.index0] %}
 {%- for value in flux_pod_labels %}
 
 az aks pod-identity exception add \
-  --resource-group {{ resource_group }} \
+  --resource-group {{ group }} \
   --cluster-name {{ cluster }} \
   --namespace {{ flux_namespace }} \
-  --name {{ (value | dns_label) ~ "-exception" }} \
+  --name {{ names[loop.index0] }} \
   --pod-labels {{ flux_pod_label_key ~ "=" ~ value }}
 {%- endfor %}
 {%- endfor %}

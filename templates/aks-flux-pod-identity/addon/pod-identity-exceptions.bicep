@@ -15,9 +15,10 @@
 
 @description('userAssignedIdentityExceptions entries that leave the Flux extension\'s pods to their own identity.')
 output exceptions array = [
+{%- set names = flux_pod_labels | exception_names %}
 {%- for value in flux_pod_labels %}
   {
-    name: {{ (value | dns_label) ~ "-exception" }}
+    name: {{ names[loop.index0] }}
     namespace: {{ flux_namespace }}
     podLabels: {
       {{ flux_pod_label_key }}: {{ value }}

@@ -18,7 +18,14 @@ param appsPath string
 resource aks 'Microsoft.ContainerService/managedClusters@2024-09-01' existing = {
   name: clusterName
 }
-
+{% if flux_extension == "existing" %}
+// The microsoft.flux extension is already installed: referenced, not declared,
+// so deploying leaves it as it is.
+resource flux 'Microsoft.KubernetesConfiguration/extensions@2025-03-01' existing = {
+  name: {{ flux_extension_name }}
+  scope: aks
+}
+{%- else %}
 resource flux 'Microsoft.KubernetesConfiguration/extensions@2025-03-01' = {
   name: 'flux'
   scope: aks
@@ -34,6 +41,7 @@ resource flux 'Microsoft.KubernetesConfiguration/extensions@2025-03-01' = {
     }
   }
 }
+{%- endif %}
 
 resource fluxConfig 'Microsoft.KubernetesConfiguration/fluxConfigurations@{{ bicep_api_version | safe }}' = {
   name: configurationName

@@ -8,10 +8,12 @@ set -euo pipefail
 {%- for env in environments %}
 
 # {{ env | safe }}
-{%- if flux_namespace != "flux-system" %}
+{%- if flux_extension == "existing" %}
+# The microsoft.flux extension {{ flux_extension_name | safe }} is already installed: it is used as it is.
+{%- elif flux_namespace != "flux-system" %}
 # The Flux extension in {{ flux_namespace | safe }}, where the AzurePodIdentityException lives.
 az k8s-extension create \
-  --resource-group {{ resource_group }} \
+  --resource-group {{ resource_groups[loop.index0] }} \
   --cluster-name {{ cluster_names[loop.index0] }} \
   --cluster-type managedClusters \
   --name flux \
@@ -20,7 +22,7 @@ az k8s-extension create \
   --release-namespace {{ flux_namespace }}
 {%- endif %}
 az k8s-configuration flux create \
-  --resource-group {{ resource_group }} \
+  --resource-group {{ resource_groups[loop.index0] }} \
   --cluster-name {{ cluster_names[loop.index0] }} \
   --cluster-type managedClusters \
   --name {{ config_names[loop.index0] }} \
@@ -28,11 +30,11 @@ az k8s-configuration flux create \
   --scope {{ config_scope }} \
   --url {{ git_url }} \
   --{{ git_ref.kind | safe }} {{ git_ref.value }} \
-  --interval {{ sync_interval }} \
-  --timeout {{ timeout }} \
+  --interval {{ sync_interval | duration }} \
+  --timeout {{ timeout | duration }} \
 {%- set apps = apps_paths[loop.index0] %}
 {%- for stage in stages %}
   --kustomization {{ "name=" ~ stage }} {% if stage == "prereqs" %}{{ "path=./" ~ prereqs_path }}{% elif stage == "infra" %}{{ "path=./" ~ infra_path }}{% else %}{{ "path=./" ~ apps }}{% endif %}
-{%- if not loop.first %} {{ "depends_on=" ~ stages[loop.index0 - 1] }}{% endif %} {{ "sync_interval=" ~ sync_interval }} {{ "retry_interval=" ~ retry_interval }} {{ "timeout=" ~ timeout }}{% if prune %} prune=true{% endif %}{% if not loop.last %} \{% endif %}
+{%- if not loop.first %} {{ "depends_on=" ~ stages[loop.index0 - 1] }}{% endif %} {{ "sync_interval=" ~ (sync_interval | duration) }} {{ "retry_interval=" ~ (retry_interval | duration) }} {{ "timeout=" ~ (timeout | duration) }}{% if prune %} prune=true{% endif %}{% if not loop.last %} \{% endif %}
 {%- endfor %}
 {%- endfor %}
