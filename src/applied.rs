@@ -98,8 +98,18 @@ impl Build {
 
     /// Whether a change to the file at `path` can change this build.
     pub fn depends_on(&self, path: &str) -> bool {
-        let parent = path.rsplit_once('/').map_or("", |(d, _)| d);
-        self.read.contains(path) || self.read.contains(parent)
+        // The file itself, or any folder above it that the build listed
+        // (a new folder below a listed one changes what that listing shows).
+        let mut p = path;
+        loop {
+            if self.read.contains(p) {
+                return true;
+            }
+            match p.rsplit_once('/') {
+                Some((d, _)) => p = d,
+                None => return self.read.contains(""),
+            }
+        }
     }
 }
 
@@ -305,6 +315,15 @@ fn push_object(
     Ok(())
 }
 
+/// What a `namespace:` override does: every namespaced object moves there.
+fn set_namespace(objects: &mut [Object], ns: &str) {
+    for o in objects {
+        if !cluster_scoped(&o.kind) {
+            o.namespace = Some(ns.to_string());
+        }
+    }
+}
+
 /// Kinds a `namespace:` override leaves alone.
 fn cluster_scoped(kind: &str) -> bool {
     matches!(
@@ -396,18 +415,79 @@ impl Builder<'_> {
         };
         self.visiting.push(dir.to_string());
         let mut objects = Vec::new();
-        for (_, entry) in entries_of(&data) {
-            objects.extend(self.resource(dir, &entry, &file)?);
+        let entries = entries_of(&data);
+        for (_, entry) in entries.iter().filter(|(f, _)| *f != "components") {
+            objects.extend(self.resource(dir, entry, &file)?);
+        }
+        // A component transforms everything its includer accumulated: its
+        // `namespace:` moves the includer's objects too.
+        for (_, entry) in entries.iter().filter(|(f, _)| *f == "components") {
+            objects.extend(self.resource(dir, entry, &file)?);
+            let comp = resolve(dir, entry).unwrap_or_default();
+            if let Some(ns) = self.namespace_of(&comp)? {
+                set_namespace(&mut objects[..], &ns);
+            }
         }
         self.visiting.pop();
+        for ns in self.namespace_transformers(dir, &data)? {
+            set_namespace(&mut objects, &ns);
+        }
         if let Some(ns) = data.get("namespace").and_then(|n| n.as_str()) {
-            for o in &mut objects {
-                if !cluster_scoped(&o.kind) {
-                    o.namespace = Some(ns.to_string());
+            set_namespace(&mut objects, ns);
+        }
+        Ok(objects)
+    }
+
+    /// The `namespace:` of the kustomization in `dir`, if any.
+    fn namespace_of(&mut self, dir: &str) -> Result<Option<String>> {
+        let Ok(Some(file)) = kustomization_file(self.tree, dir)? else {
+            return Ok(None);
+        };
+        let bytes = self.tree.read(&file)?.unwrap_or_default();
+        Ok(kustomize::read_kustomization(&bytes)
+            .ok()
+            .and_then(|d| d.get("namespace")?.as_str().map(str::to_string)))
+    }
+
+    /// The namespaces set by `NamespaceTransformer`s a kustomization runs
+    /// (`transformers:` entries, files or inline).
+    fn namespace_transformers(
+        &mut self,
+        dir: &str,
+        data: &serde_yaml::Value,
+    ) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let Some(serde_yaml::Value::Sequence(items)) = data.get("transformers") else {
+            return Ok(out);
+        };
+        for item in items {
+            let Some(entry) = item.as_str() else { continue };
+            let text = if entry.contains('\n') {
+                entry.to_string()
+            } else {
+                let Some(path) = resolve(dir, entry) else {
+                    continue;
+                };
+                match self.tree.read(&path)? {
+                    Some(b) => String::from_utf8_lossy(&b).into_owned(),
+                    None => continue,
+                }
+            };
+            for doc in serde_yaml::Deserializer::from_str(&text) {
+                let Ok(v) = serde_yaml::Value::deserialize(doc) else {
+                    break;
+                };
+                if v.get("kind").and_then(|k| k.as_str()) == Some("NamespaceTransformer")
+                    && let Some(ns) = v
+                        .get("metadata")
+                        .and_then(|m| m.get("namespace"))
+                        .and_then(|n| n.as_str())
+                {
+                    out.push(ns.to_string());
                 }
             }
         }
-        Ok(objects)
+        Ok(out)
     }
 
     /// One entry of `dir`'s kustomization (`from` names it in messages).

@@ -289,16 +289,30 @@ fn regen(args: RegenArgs, color: bool) -> Result<i32, Error> {
         let drift = outcome.drift();
         if outcome.check_fails() {
             if args.common.format == Format::Text {
-                let mut names: Vec<&str> = drift.iter().map(|f| f.path.as_str()).collect();
+                let pick = |keep: &dyn Fn(&crate::plan::FileOp) -> bool| {
+                    drift
+                        .iter()
+                        .filter(|f| keep(f))
+                        .map(|f| f.path.as_str())
+                        .collect::<Vec<_>>()
+                };
+                let mut writes = pick(&|f| f.action.writes());
                 if !outcome.plan.state.is_empty() {
-                    names.push(crate::state::DIR);
+                    writes.push(crate::state::DIR);
                 }
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "drift: {} would change: {}",
-                    names.len(),
-                    names.join(", ")
-                );
+                let conflicts = pick(&|f| !f.action.writes() && f.conflicts > 0);
+                let kept = pick(&|f| !f.action.writes() && f.conflicts == 0);
+                let mut parts = Vec::new();
+                for (what, names) in [
+                    ("regen would write", writes),
+                    ("unresolved conflict markers in", conflicts),
+                    ("kept edits (--strict) in", kept),
+                ] {
+                    if !names.is_empty() {
+                        parts.push(format!("{what} {}", names.join(", ")));
+                    }
+                }
+                let _ = writeln!(std::io::stderr(), "drift: {}", parts.join("; "));
             }
             return Ok(1);
         }

@@ -588,6 +588,14 @@ fn remove_one(text: &str, gone: &dyn Fn(&str) -> bool) -> Result<Option<String>,
         out.push_str(&text[..colon]);
         out.push_str(" []");
         out.push_str(&text[colon..line.start]);
+    } else if line.end == text.len() && !text.ends_with('\n') && line.start > 0 {
+        // The last line, without a final newline: the line break before it goes.
+        let eol = if text[..line.start].ends_with("\r\n") {
+            2
+        } else {
+            1
+        };
+        out.push_str(&text[..line.start - eol]);
     } else {
         out.push_str(&text[..line.start]);
     }
@@ -646,7 +654,8 @@ fn remove_flow(
             next + lead,
         )
     } else {
-        (items[n - 1].1, b)
+        // The comma before it, the item and its blanks up to the last one's end.
+        (items[n - 1].1, a + text[a..b].trim_end().len())
     };
     let mut out = String::with_capacity(text.len());
     out.push_str(&text[..from]);

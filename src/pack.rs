@@ -38,6 +38,10 @@ pub struct Manifest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StageSpec {
+    /// What the stage is for, kept when its folder moves (default: the
+    /// path); may use answers and `item`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The folder, relative to the target; may use answers.
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

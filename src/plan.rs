@@ -13,7 +13,7 @@ use crate::kustomize::{self, Patched};
 use crate::merge;
 use crate::pack::Ownership;
 use crate::render::Rendered;
-use crate::state::{self, AnswersFile, FileRecord, FilesFile, State};
+use crate::state::{self, AnswersFile, FileRecord, FilesFile, Stage, State};
 use crate::tree::{Overlay, Tree};
 
 /// What happens to one file.
@@ -125,18 +125,20 @@ pub struct Options {
 /// now or recorded, may lose a resource that is not the tool's own.
 pub fn plan(
     rendered: &[Rendered],
-    stages: &[String],
+    stage_list: &[Stage],
     previous: Option<&State>,
     answers_file: &AnswersFile,
     tree: &dyn Tree,
     opts: Options,
 ) -> Result<Plan> {
+    let stages: Vec<String> = stage_list.iter().map(|s| s.path.clone()).collect();
     let mut files = Vec::new();
     let mut records = BTreeMap::new();
     let mut base = BTreeMap::new();
     let mut notices = Vec::new();
     let prev_files = previous.map(|s| &s.files.files);
 
+    let mut refusals = Vec::new();
     // What each patch adds; entries something else already provides are
     // skipped, and so are the pack's files they would have listed.
     let mut adds: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -161,6 +163,11 @@ pub fn plan(
             }
             _ => plan_once(r, tree.read(&r.path)?),
         };
+        if op.note.as_deref() == Some(ADOPTED)
+            && let Some(disk) = &op.old
+        {
+            adoption_gaps(r, disk, &mut notices);
+        }
         let known = previous.and_then(|s| {
             let rec = s.files.files.get(&r.path)?;
             (s.base.get(&r.path) == Some(&r.content)).then(|| rec.sha256.clone())?
@@ -207,7 +214,7 @@ pub fn plan(
         dirs.insert(parent(&r.path).to_string(), Some(r));
     }
     for (path, rec) in prev_files.into_iter().flatten() {
-        if rec.ownership == Ownership::Patch && !rec.resources.is_empty() {
+        if rec.ownership == Ownership::Patch {
             dirs.entry(parent(path).to_string()).or_insert(None);
         }
     }
@@ -220,12 +227,34 @@ pub fn plan(
                 drop.push(e.clone());
             }
         }
+        // An entry of the user's that points at a file this run removes
+        // (listed by hand before the tool wrote the file) goes with it too.
+        if let Ok(Some(k)) = applied::kustomization_file(tree, &dir)?
+            && let Some(data) = tree
+                .read(&k)?
+                .and_then(|b| kustomize::read_kustomization(&b).ok())
+        {
+            for (_, e) in applied::entries_of(&data) {
+                let target = applied::join(&dir, e.trim_start_matches("./"));
+                if removed.contains(&target) && !drop.iter().any(|d| kustomize::same_entry(d, &e)) {
+                    drop.push(e);
+                }
+            }
+        }
         let add = r
             .and_then(|r| adds.get(r.path.as_str()))
             .cloned()
             .unwrap_or_default();
-        let Some(op) = plan_patch(&dir, r, &add, &drop, tree)? else {
-            continue;
+        // A kustomization this tool cannot patch is a refusal: a dry run
+        // still shows the rest of the plan.
+        let op = match plan_patch(&dir, r, &add, &drop, tree) {
+            Ok(Some(op)) => op,
+            Ok(None) => continue,
+            Err(e) if e.kind == crate::error::ErrorKind::Input => {
+                refusals.push(e.message);
+                continue;
+            }
+            Err(e) => return Err(e),
         };
         let mut added: Vec<String> = prev_added
             .iter()
@@ -259,7 +288,7 @@ pub fn plan(
 
     // Stage folders that would not exist: a minimal kustomization, yours once created.
     let mut overlay = overlay_of(tree, &files);
-    for dir in stages {
+    for dir in &stages {
         let file = applied::join(dir, "kustomization.yaml");
         let recorded_once = prev_files
             .and_then(|f| f.get(&file))
@@ -296,27 +325,39 @@ pub fn plan(
 
     let mut checked: BTreeSet<&str> = stages.iter().map(String::as_str).collect();
     if let Some(prev) = previous {
-        checked.extend(prev.files.stages.iter().map(String::as_str));
+        checked.extend(prev.files.stages.iter().map(|s| s.path.as_str()));
     }
-    let owned: BTreeSet<&str> = records
-        .iter()
-        .filter(|(_, r)| r.ownership != Ownership::Patch)
-        .map(|(p, _)| p.as_str())
-        .chain(
-            prev_files
-                .into_iter()
-                .flatten()
-                .filter(|(_, r)| r.ownership != Ownership::Patch)
-                .map(|(p, _)| p.as_str()),
-        )
-        .collect();
-    let mut refusals = Vec::new();
+    // The tool's own: files it writes or wrote, and remote entries it added.
+    let all_records = records.iter().chain(prev_files.into_iter().flatten());
+    let mut owned: BTreeSet<&str> = BTreeSet::new();
+    for (path, rec) in all_records {
+        if rec.ownership == Ownership::Patch {
+            owned.extend(
+                rec.resources
+                    .iter()
+                    .filter(|e| applied::is_remote(e))
+                    .map(String::as_str),
+            );
+        } else {
+            owned.insert(path.as_str());
+        }
+    }
     // With nothing to change, every stage stays as it is.
     if !overlay.changes.is_empty() {
         for dir in checked {
             let current = stages.iter().any(|s| s == dir);
             check_stage(&overlay, dir, current, &owned, &mut refusals, &mut notices)?;
         }
+    }
+    if let Some(prev) = previous {
+        check_left_stages(
+            &overlay,
+            &prev.files.stages,
+            stage_list,
+            &owned,
+            &mut refusals,
+            &mut notices,
+        )?;
     }
 
     if !opts.merge && !opts.force {
@@ -337,7 +378,7 @@ pub fn plan(
         answers: answers_file.clone(),
         files: FilesFile {
             files: records,
-            stages: stages.to_vec(),
+            stages: stage_list.to_vec(),
         },
         base,
     };
@@ -352,6 +393,31 @@ pub fn plan(
         notices,
         refusals,
     })
+}
+
+const ADOPTED: &str = "yours: adopted as your edit of the render; --dry-run shows the differences";
+
+/// What an adopted file lacks of the render, in objects: each a notice.
+fn adoption_gaps(r: &Rendered, disk: &[u8], notices: &mut Vec<String>) {
+    let (Ok(ours), Ok(theirs)) = (
+        applied::objects_of(&r.content, &r.path),
+        applied::objects_of(disk, &r.path),
+    ) else {
+        return;
+    };
+    let have: BTreeSet<String> = theirs.iter().map(applied::Object::id).collect();
+    let missing: Vec<String> = ours
+        .iter()
+        .filter(|o| !have.contains(&o.id()))
+        .map(|o| format!("{} {}", o.kind, o.name))
+        .collect();
+    if !missing.is_empty() {
+        notices.push(format!(
+            "{} (yours, kept) lacks {} that flux-scaffold would write: add them, or run `flux-scaffold regen --force` to take the render",
+            r.path,
+            missing.join(", ")
+        ));
+    }
 }
 
 /// The entries this tool added to the kustomization of `dir` in earlier runs.
@@ -410,6 +476,94 @@ fn overlay_of<'a>(tree: &'a dyn Tree, files: &[FileOp]) -> Overlay<'a> {
     }
 }
 
+/// Stages the configuration no longer points at. Flux prunes what such a
+/// stage applied: moving or dropping one that applied resources not the
+/// tool's own is refused unless every one of them is applied by a stage
+/// after the run (the user moved them along); a stage that goes with its
+/// item (an environment removed) is reported.
+fn check_left_stages(
+    after: &Overlay<'_>,
+    recorded: &[Stage],
+    now: &[Stage],
+    owned: &BTreeSet<&str>,
+    refusals: &mut Vec<String>,
+    notices: &mut Vec<String>,
+) -> Result<()> {
+    let mut applied_after: Option<(BTreeSet<String>, BTreeSet<String>)> = None;
+    for old in recorded {
+        if now.iter().any(|s| s.path == old.path) {
+            continue;
+        }
+        let b = applied::build(after.base, &old.path)?;
+        let theirs: Vec<&applied::Object> = b
+            .objects
+            .iter()
+            .filter(|o| !owned.contains(o.file.as_str()))
+            .collect();
+        let remote: Vec<&str> = b
+            .sources
+            .iter()
+            .filter(|s| matches!(s, applied::Source::Remote(_)) && !owned.contains(s.display()))
+            .map(applied::Source::display)
+            .collect();
+        if theirs.is_empty() && remote.is_empty() {
+            continue;
+        }
+        let moved_to = now.iter().find(|s| s.name == old.name);
+        if moved_to.is_none() && old.per_item {
+            notices.push(format!(
+                "{} is gone from the configuration: the code no longer declares its flux configuration ({} stays in the repository); Terraform destroys it on apply and Flux then prunes what it applied, with Bicep or az delete it yourself",
+                old.name, old.path
+            ));
+            continue;
+        }
+        if applied_after.is_none() {
+            let (mut ids, mut urls) = (BTreeSet::new(), BTreeSet::new());
+            for s in now {
+                let a = applied::build(after, &s.path)?;
+                ids.extend(a.objects.iter().map(applied::Object::id));
+                urls.extend(a.sources.iter().map(|s| s.display().to_string()));
+            }
+            applied_after = Some((ids, urls));
+        }
+        let Some((ids, urls)) = applied_after.as_ref() else {
+            continue;
+        };
+        let mut lost: Vec<String> = theirs
+            .iter()
+            .filter(|o| !ids.contains(&o.id()))
+            .map(|o| format!("{} {}", o.kind, o.name))
+            .collect();
+        lost.extend(
+            remote
+                .iter()
+                .filter(|u| !urls.contains(**u))
+                .map(|u| u.to_string()),
+        );
+        if lost.is_empty() {
+            continue;
+        }
+        lost.sort();
+        lost.dedup();
+        let how = match moved_to {
+            Some(s) => format!(
+                "stage {} would move from {} to {}",
+                old.name, old.path, s.path
+            ),
+            None => format!(
+                "stage {} ({}) would leave the configuration",
+                old.name, old.path
+            ),
+        };
+        refusals.push(format!(
+            "{how}, and Flux would prune what only it applied: {}; move those into the new folder first, or out of {}",
+            lost.join(", "),
+            old.path
+        ));
+    }
+    Ok(())
+}
+
 /// Compare what Flux applies from `dir` before and after the run.
 fn check_stage(
     after: &Overlay<'_>,
@@ -436,7 +590,7 @@ fn check_stage(
     let lost: Vec<&str> = b
         .sources
         .difference(&a.sources)
-        .filter(|s| !matches!(s, applied::Source::File(p) if owned.contains(p.as_str())))
+        .filter(|s| !owned.contains(s.display()))
         .map(applied::Source::display)
         .collect();
     if !lost.is_empty() {
@@ -758,10 +912,7 @@ fn plan_managed(
         // Adoption: a file this tool did not write (by hand, or after the
         // article) stays as it is, as the user's edit of the render; the
         // render is recorded as its base, so regen merges against it later.
-        _ => with_note(
-            op(r, Action::Keep, Some(disk), out(new)),
-            "yours: adopted as your edit of the render; --dry-run shows the differences",
-        ),
+        _ => with_note(op(r, Action::Keep, Some(disk), out(new)), ADOPTED),
     }
 }
 
@@ -968,7 +1119,11 @@ mod tests {
                     &cm.replace("a\n", "x\n"),
                 ),
             ],
-            &["apps/x".into(), "infra".into()],
+            &["apps/x", "infra"].map(|p| Stage {
+                name: p.into(),
+                path: p.into(),
+                per_item: false,
+            }),
             None,
             &answers_file(),
             &tree,

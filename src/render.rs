@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::escape::Lang;
 use crate::expr;
 use crate::pack::{Ownership, Pack, safe_relative};
+use crate::state::Stage;
 use crate::validate;
 
 /// One file the pack produces.
@@ -123,12 +124,18 @@ fn render_with(
     Ok(out.into_values().collect())
 }
 
-/// The folders the pack's stages point Flux at, for `answers`, sorted.
-pub fn stages(pack: &Pack, answers: &Answers) -> Result<Vec<String>> {
+/// The folders the pack's stages point Flux at, for `answers`, by path.
+pub fn stages(pack: &Pack, answers: &Answers) -> Result<Vec<Stage>> {
     let manifest = &pack.manifest;
     let base_ctx = expr::context(manifest, answers);
-    let mut out = std::collections::BTreeSet::new();
+    let mut out: BTreeMap<String, Stage> = BTreeMap::new();
     for st in &manifest.stages {
+        let err = |e: String| {
+            Error::input(format!(
+                "pack '{}': stage '{}': {e}",
+                manifest.name, st.path
+            ))
+        };
         let found = instances(
             &base_ctx,
             answers,
@@ -136,15 +143,20 @@ pub fn stages(pack: &Pack, answers: &Answers) -> Result<Vec<String>> {
             st.each.as_deref(),
             st.when.as_deref(),
         )
-        .map_err(|e| {
-            Error::input(format!(
-                "pack '{}': stage '{}': {e}",
-                manifest.name, st.path
-            ))
-        })?;
-        out.extend(found.into_iter().map(|(_, p)| p));
+        .map_err(err)?;
+        for (ctx, path) in found {
+            let name = match &st.name {
+                Some(n) => expr::render_text(n, &ctx).map_err(|e| err(format!("name: {e}")))?,
+                None => path.clone(),
+            };
+            out.entry(path.clone()).or_insert(Stage {
+                name,
+                path,
+                per_item: st.each.is_some(),
+            });
+        }
     }
-    Ok(out.into_iter().collect())
+    Ok(out.into_values().collect())
 }
 
 /// Every instance of a templated path: one per item of `each` (or one),

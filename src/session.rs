@@ -83,10 +83,13 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
     let tree = DiskTree::new(&req.dir);
     let previous = load_state(&tree)?;
     let pack = Pack::load(req.pack.as_deref().unwrap_or(DEFAULT_PACK))?;
-    let mut given = given_answers(req)?;
+    let user_given = given_answers(req)?;
+    let mut given = user_given.clone();
     if let Some(prev) = &previous {
-        // Answers recorded by an earlier init stand unless given again.
-        for (k, v) in &prev.answers.answers {
+        refuse_changed_given(prev, &pack, &user_given)?;
+        // Recorded answers stand unless given again, and are not asked.
+        let recorded = prev.answers.answers.iter().chain(&prev.answers.defaults);
+        for (k, v) in recorded {
             if !given.contains_key(k) && pack.manifest.questions.iter().any(|q| &q.key == k) {
                 given.insert(
                     k.clone(),
@@ -95,19 +98,37 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
             }
         }
     }
-    let answers = answers::resolve(&pack.manifest, &given, prompter)?;
-    answers::refuse_unused(&pack.manifest, &given, &answers)?;
+    let mut answers = answers::resolve(&pack.manifest, &given, prompter)?;
+    answers::refuse_unused(&pack.manifest, &user_given, &answers)?;
     if let Some(prev) = &previous {
         refuse_changed_answers(prev, &pack, &answers)?;
+        // The same answers: each keeps the form and standing it has in the
+        // record (a multi-choice given in another order is the same choice).
+        for (k, v) in prev.answers.answers.iter().chain(&prev.answers.defaults) {
+            if let (Some(Value::List(now)), Value::List(was)) = (answers.values.get(k), v)
+                && now.len() == was.len()
+                && now.iter().all(|x| was.contains(x))
+            {
+                answers.values.insert(k.clone(), v.clone());
+            }
+        }
+        for (k, v) in &prev.answers.defaults {
+            if answers.values.get(k) == Some(v) {
+                answers.defaulted.insert(k.clone());
+            }
+        }
     }
     let run = Run {
         pack_ref: pack_ref(&pack, pack_path(&pack, req)),
         pack: &pack,
         answers,
         previous: previous.as_ref(),
+        // On an initialised folder (same answers, or refused above), init
+        // is regen: edits are merged against their recorded base, never
+        // adopted over it.
         opts: plan::Options {
             force: req.force,
-            merge: false,
+            merge: previous.is_some(),
             record: true,
         },
         moved_defaults: Vec::new(),
@@ -115,6 +136,45 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
         notices: Vec::new(),
     };
     finish(req, &tree, run, fs)
+}
+
+/// The answers given to `init` that differ from the record, refused before
+/// anything is derived from them.
+fn refuse_changed_given(prev: &State, pack: &Pack, given: &BTreeMap<String, Raw>) -> Result<()> {
+    let rec = &prev.answers;
+    let mut differ = Vec::new();
+    for (k, raw) in given {
+        let Some(q) = pack.manifest.questions.iter().find(|q| &q.key == k) else {
+            continue;
+        };
+        let Ok(now) = answers::parse(q, raw) else {
+            continue;
+        };
+        let was = rec.answers.get(k).or_else(|| rec.defaults.get(k));
+        let same = match (&now, was) {
+            (Value::List(a), Some(Value::List(b)))
+                if q.kind == crate::pack::QuestionType::MultiChoice =>
+            {
+                a.len() == b.len() && a.iter().all(|x| b.contains(x))
+            }
+            (n, Some(w)) => n == w,
+            (_, None) => false,
+        };
+        if !same {
+            let shown = was.map_or("(none)".to_string(), Value::to_flag_text);
+            differ.push(format!(
+                "{k} (recorded {shown}, now {})",
+                now.to_flag_text()
+            ));
+        }
+    }
+    if differ.is_empty() {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "this folder is already initialised and these answers differ from the record: {}; change them with `flux-scaffold regen --set key=value`",
+        differ.join(", ")
+    )))
 }
 
 /// `init` never replaces recorded answers: a run whose answers differ from
@@ -138,7 +198,21 @@ fn refuse_changed_answers(prev: &State, pack: &Pack, answers: &Answers) -> Resul
     for k in keys {
         let now = answers.values.get(k.as_str());
         let was = recorded(k);
-        if now != was {
+        let multi = pack
+            .manifest
+            .questions
+            .iter()
+            .any(|q| &q.key == k && q.kind == crate::pack::QuestionType::MultiChoice);
+        let same_set = |a: Option<&Value>, b: Option<&Value>| match (a, b) {
+            (Some(Value::List(x)), Some(Value::List(y))) => {
+                let (mut x, mut y) = (x.clone(), y.clone());
+                x.sort();
+                y.sort();
+                x == y
+            }
+            _ => a == b,
+        };
+        if now != was && !(multi && same_set(now, was)) {
             let show = |v: Option<&Value>| v.map_or("(none)".to_string(), Value::to_flag_text);
             differ.push(format!("{k} (recorded {}, now {})", show(was), show(now)));
         }
@@ -259,6 +333,12 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
                         old_vals[j]
                     ));
                     *slot = old_vals[j].clone();
+                } else if !old_keys.contains(k)
+                    && let Some(v) = kept.get(i)
+                {
+                    notices.push(format!(
+                        "{key}: new {k} gets {v} (derived; set {key} to choose another)"
+                    ));
                 }
             }
             if &kept != defaults {

@@ -53,7 +53,21 @@ pub struct FilesFile {
     pub files: BTreeMap<String, FileRecord>,
     /// The folders the generated configuration pointed Flux at.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub stages: Vec<String>,
+    pub stages: Vec<Stage>,
+}
+
+/// A folder the generated configuration points Flux at.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// What the stage is for (`infra`, `apps/staging`): a stage keeps its
+    /// name when its folder moves.
+    pub name: String,
+    pub path: String,
+    /// One of a list answer's items (an environment's): it goes away with
+    /// its item.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub per_item: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

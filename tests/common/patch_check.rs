@@ -61,7 +61,14 @@ pub fn check(name: &str, input: &[u8]) -> Option<String> {
                 && list
                     .iter()
                     .all(|i| i.as_str().is_some_and(|s| s.starts_with("./")));
-            list.push(if dotted { format!("./{ENTRY}") } else { ENTRY.into() }.into());
+            list.push(
+                if dotted {
+                    format!("./{ENTRY}")
+                } else {
+                    ENTRY.into()
+                }
+                .into(),
+            );
             expected.insert("resources".into(), serde_yaml::Value::Sequence(list));
             assert_eq!(after, serde_yaml::Value::Mapping(expected), "{name}");
             // Line endings follow the file.
