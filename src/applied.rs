@@ -210,6 +210,48 @@ fn build_in(tree: &dyn Tree, dir: &str) -> Result<Build> {
     Ok(b.out)
 }
 
+/// The namespace a namespaced object declared in `ns` would end in once its
+/// file is added to the kustomization of `dir`, when that differs from `ns`
+/// (a `namespace:` override, a component's, a NamespaceTransformer).
+/// `Err` when the kustomization cannot take an entry at all.
+pub fn moves_new_object(
+    tree: &dyn Tree,
+    dir: &str,
+    ns: &str,
+) -> Result<std::result::Result<Option<String>, String>> {
+    const PROBE: &str = "flux-scaffold-namespace-probe.yaml";
+    let probe = join(dir, PROBE);
+    let mut changes = BTreeMap::new();
+    changes.insert(
+        probe.clone(),
+        Some(
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flux-scaffold-probe\n  namespace: {ns}\n")
+                .into_bytes(),
+        ),
+    );
+    if let Ok(Some(file)) = kustomization_file(tree, dir)? {
+        let bytes = tree.read(&file)?.unwrap_or_default();
+        match kustomize::add_resources(&bytes, &[PROBE.to_string()]) {
+            Ok(kustomize::Patched::Changed(b)) => {
+                changes.insert(file, Some(b));
+            }
+            Ok(kustomize::Patched::Unchanged) => {}
+            Err(why) => return Ok(Err(why)),
+        }
+    }
+    let after = crate::tree::Overlay {
+        base: tree,
+        changes,
+    };
+    let b = build(&after, dir)?;
+    Ok(Ok(b
+        .objects
+        .iter()
+        .find(|o| o.file == probe)
+        .and_then(|o| o.namespace.clone())
+        .filter(|n| n != ns)))
+}
+
 /// What Flux's generator lists for a folder with no kustomization file,
 /// relative to it and in its order; `Err` says why the generator fails.
 pub fn generated_entries(

@@ -122,6 +122,10 @@ pub struct Question {
     pub min: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i64>,
+    /// For a choice with an `auto` value: how `auto` is resolved against the
+    /// repository on every run (the record keeps `auto`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto: Option<AutoSpec>,
     /// For a list: its values belong to the items of this other list answer
     /// by position (one per environment, say). When that list changes, each
     /// item keeps its recorded value.
@@ -133,6 +137,27 @@ impl Question {
     pub fn is_list(&self) -> bool {
         self.list || self.kind == QuestionType::MultiChoice
     }
+}
+
+/// `auto` picks the first candidate whose folder keeps a new object in
+/// `keep_namespace` (no `namespace:` override, component or transformer of
+/// its kustomization would move it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AutoSpec {
+    /// The namespace the objects must keep (may use answers).
+    pub keep_namespace: String,
+    /// In order of preference.
+    pub candidates: Vec<AutoCandidate>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoCandidate {
+    /// The choice this candidate stands for.
+    pub choice: String,
+    /// Its folder (may use answers).
+    pub folder: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -90,6 +90,7 @@ fn render_with(
                     .kustomize_resources
                     .iter()
                     .map(|r| expr::render_text(r, &ctx).map_err(|e| err("patch entry", e)))
+                    .filter(|r| !matches!(r, Ok(t) if t.trim().is_empty()))
                     .collect::<Result<Vec<_>>>()?,
                 None => Vec::new(),
             };

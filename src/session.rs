@@ -406,8 +406,9 @@ fn pack_ref(pack: &Pack, path: Option<String>) -> PackRef {
 /// state as it is then, so two runs never interleave and an identical
 /// second run touches nothing at all.
 fn finish(req: &Request, tree: &DiskTree, run: Run<'_>, fs: &mut dyn Fs) -> Result<Outcome> {
-    let rendered = render::render(run.pack, &run.answers)?;
-    let stages = render::stages(run.pack, &run.answers)?;
+    let (resolved, auto_notes) = resolve_auto(run.pack, &run.answers, tree)?;
+    let rendered = render::render(run.pack, &resolved)?;
+    let stages = render::stages(run.pack, &resolved)?;
     let answers_file = AnswersFile::new(run.pack_ref.clone(), &run.answers);
     let mut plan = plan::plan(
         &rendered,
@@ -443,9 +444,63 @@ fn finish(req: &Request, tree: &DiskTree, run: Run<'_>, fs: &mut dyn Fs) -> Resu
         applied,
         moved_defaults: run.moved_defaults,
         dropped_answers: run.dropped_answers,
-        notices: run.notices,
+        notices: run.notices.into_iter().chain(auto_notes).collect(),
         strict: req.strict,
     })
+}
+
+/// The answers to render with: each `auto` choice resolved against the
+/// repository as it is (the record keeps `auto`), with a notice when it
+/// picks other than its first candidate.
+fn resolve_auto(pack: &Pack, answers: &Answers, tree: &dyn Tree) -> Result<(Answers, Vec<String>)> {
+    let mut out = answers.clone();
+    let mut notes = Vec::new();
+    let ctx = crate::expr::context(&pack.manifest, answers);
+    for q in &pack.manifest.questions {
+        let Some(auto) = &q.auto else { continue };
+        if answers.values.get(&q.key) != Some(&Value::Str("auto".into())) {
+            continue;
+        }
+        let text = |t: &str| {
+            crate::expr::render_text(t, &ctx).map_err(|e| {
+                Error::input(format!(
+                    "pack '{}': {}: auto: {e}",
+                    pack.manifest.name, q.key
+                ))
+            })
+        };
+        let ns = text(&auto.keep_namespace)?;
+        let mut why = Vec::new();
+        let mut picked = None;
+        for c in &auto.candidates {
+            let folder = text(&c.folder)?;
+            match crate::applied::moves_new_object(tree, &folder, &ns)? {
+                Ok(None) => {
+                    picked = Some((c.choice.clone(), folder));
+                    break;
+                }
+                Ok(Some(other)) => why.push(format!("{folder} would move it to {other}")),
+                Err(e) => why.push(format!("{folder}/kustomization: {e}")),
+            }
+        }
+        let Some((choice, folder)) = picked else {
+            return Err(Error::input(format!(
+                "answer '{}' (auto): no folder keeps its objects in {ns}: {}; drop one namespace override, or choose with --set {}=...",
+                q.key,
+                why.join("; "),
+                q.key
+            )));
+        };
+        if !why.is_empty() {
+            notes.push(format!(
+                "{} (auto): {choice}, in {folder}, since {}",
+                q.key,
+                why.join("; ")
+            ));
+        }
+        out.values.insert(q.key.clone(), Value::Str(choice));
+    }
+    Ok((out, notes))
 }
 
 /// A plan with refusals is an error, except in a dry run, which reports
