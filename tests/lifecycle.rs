@@ -652,7 +652,7 @@ fn a_component_that_moves_the_exceptions_is_refused() {
     let built = flux::build(root, "infrastructure").unwrap();
     assert_eq!(built[0]["metadata"]["namespace"], "infra");
     let snap = snapshot(root);
-    let out = init(root, &[]);
+    let out = init(root, &["exception_stage=infra"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -660,6 +660,18 @@ fn a_component_that_moves_the_exceptions_is_refused() {
         "{err}"
     );
     assert_eq!(snapshot(root), snap);
+    // auto puts it where nothing moves it.
+    assert_success(&init(root, &[]));
+    let built = flux::build(root, "prerequisites").unwrap();
+    let ex: Vec<_> = built
+        .iter()
+        .filter(|o| o["kind"] == "AzurePodIdentityException")
+        .collect();
+    assert_eq!(ex.len(), 2);
+    assert!(
+        ex.iter()
+            .all(|o| o["metadata"]["namespace"] == "flux-system")
+    );
 }
 
 /// Moving a stage's folder would make Flux prune what only the old one applied.
