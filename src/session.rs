@@ -81,6 +81,7 @@ impl Outcome {
 /// `init`: answers from flags, an answers file, the prompter and defaults.
 pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Result<Outcome> {
     let tree = DiskTree::new(&req.dir);
+    repair(req, &tree, fs)?;
     let previous = load_state(&tree)?;
     let pack = Pack::load(req.pack.as_deref().unwrap_or(DEFAULT_PACK))?;
     let user_given = given_answers(req)?;
@@ -237,6 +238,7 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
         )));
     }
     let tree = DiskTree::new(&req.dir);
+    repair(req, &tree, fs)?;
     let previous = load_state(&tree)?.ok_or_else(|| {
         Error::input(format!(
             "{} has no {}: run `flux-scaffold init` there first",
@@ -381,6 +383,17 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
     finish(req, &tree, run, fs)
 }
 
+/// Undo what a killed run left half done (see [`apply::recover`]), under
+/// the lock, before anything is planned. A run that only looks repairs
+/// nothing.
+fn repair(req: &Request, tree: &DiskTree, fs: &mut dyn Fs) -> Result<()> {
+    if !req.dry_run && !req.check && apply::interrupted(&req.dir) {
+        let _lock = Lock::acquire(&req.dir)?;
+        apply::recover(tree, fs)?;
+    }
+    Ok(())
+}
+
 /// Everything a run has decided before rendering.
 struct Run<'a> {
     pack: &'a Pack,
@@ -477,9 +490,12 @@ fn pack_path(pack: &Pack, req: &Request) -> Option<String> {
 fn given_answers(req: &Request) -> Result<BTreeMap<String, Raw>> {
     let mut given = BTreeMap::new();
     if let Some(path) = &req.answers_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::input(format!("cannot read answers file {}: {e}", path.display()))
-        })?;
+        let text = crate::tree::read_regular(path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| String::from_utf8(b).map_err(|_| "is not UTF-8".to_string()))
+            .map_err(|e| {
+                Error::input(format!("cannot read answers file {}: {e}", path.display()))
+            })?;
         given.extend(answers::parse_answers_file(
             &text,
             &path.display().to_string(),

@@ -164,3 +164,55 @@ pub fn flux2_example(root: &Path) {
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n",
     );
 }
+
+/// A pack in `dir` with one string question `name` (default `ok`), the
+/// `files:` entries `files_yaml`, and the files `templates`.
+pub fn hostile_pack(dir: &Path, files_yaml: &str, templates: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("pack.yaml"),
+        format!("name: hostile\nversion: \"1\"\nquestions:\n  - key: name\n    prompt: Name?\n    type: string\n    default: ok\nfiles:\n{files_yaml}"),
+    )
+    .unwrap();
+    for (rel, text) in templates {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+/// A [`hostile_pack`] that writes `x\n` to `path`.
+pub fn one_file_pack(dir: &Path, path: &str) {
+    hostile_pack(
+        dir,
+        &format!("  - template: t.txt\n    path: {path:?}\n"),
+        &[("t.txt", "x\n")],
+    );
+}
+
+/// `flux-scaffold init --no-input --pack PACK TARGET --set ...`, run.
+pub fn run_pack(pack_dir: &Path, target: &Path, sets: &[&str]) -> std::process::Output {
+    let mut c = bin();
+    c.args(["init", "--no-input", "--pack"])
+        .arg(pack_dir)
+        .arg(target);
+    for s in sets {
+        c.arg("--set").arg(s);
+    }
+    c.output().unwrap()
+}
+
+/// Panics unless the run was refused as bad input (exit 2) with one line
+/// that says `says`.
+pub fn refused(out: &std::process::Output, says: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(says), "{says:?} in {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
+/// A FIFO at `path`.
+pub fn mkfifo(path: &Path) {
+    let st = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(st.success());
+}
