@@ -95,10 +95,17 @@ pub fn documents(yaml: &str) -> Vec<serde_yaml::Value> {
         .collect()
 }
 
-/// ../shared beside the project root, when it exists.
-pub fn shared() -> Option<PathBuf> {
+/// ../shared beside the project root: the reference schemas and the
+/// corpus some tests check against. Its absence fails those tests loudly
+/// rather than letting them pass without checking anything.
+pub fn shared() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    p.is_dir().then_some(p)
+    assert!(
+        p.join("reference").is_dir() && p.join("corpus").is_dir(),
+        "{} (reference/ and corpus/) must be present to run this test",
+        p.display()
+    );
+    p
 }
 
 /// Every file below `root` (relative paths, sorted), skipping `.flux-scaffold`.
