@@ -127,9 +127,13 @@ impl DiskTree {
         &self.root
     }
 
-    /// The full path of `rel`, refusing any symbolic link on the way that
-    /// leads outside the root.
+    /// The full path of `rel` (`""` is the root itself), which must pass
+    /// [`check_relative`], refusing any symbolic link on the way that leads
+    /// outside the root.
     pub fn resolve(&self, rel: &str) -> Result<PathBuf> {
+        if rel.is_empty() {
+            return Ok(self.root.clone());
+        }
         check_relative(rel)
             .map_err(|why| Error::input(format!("path '{rel}' {why}: refusing to touch it")))?;
         let full = self.root.join(rel);
