@@ -136,7 +136,11 @@ impl FilesFile {
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
         let files: FilesFile =
             serde_yaml::from_str(text).map_err(|e| Error::input(format!("{origin}: {e}")))?;
-        for path in files.files.keys() {
+        for path in files
+            .files
+            .keys()
+            .chain(files.stages.iter().map(|s| &s.path))
+        {
             crate::tree::check_output(path).map_err(|why| {
                 Error::input(format!(
                     "{origin}: entry '{}' {why}; refusing to touch it (was the file edited by hand?)",

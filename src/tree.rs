@@ -105,7 +105,8 @@ pub struct Entry {
 }
 
 pub trait Tree {
-    /// The bytes of a file, or None when nothing is there.
+    /// The bytes of a file, or None when no file is there (nothing, or a
+    /// folder).
     fn read(&self, rel: &str) -> Result<Option<Vec<u8>>>;
     /// The entries of a folder, sorted; empty when it does not exist.
     fn list(&self, rel: &str) -> Result<Vec<Entry>>;
@@ -170,6 +171,9 @@ impl Tree for DiskTree {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
+            // A folder is not a file: nothing is there to read (a write
+            // there is refused by apply, naming the folder).
+            Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Ok(None),
             Err(e) => Err(read_error(&path, &e)),
         }
     }

@@ -264,23 +264,23 @@ fn a_killed_run_leaves_each_file_wholly_old_or_new_and_the_next_run_repairs_it()
 }
 
 /// A layout where regen with `flux_namespace=flux-ext` merges one edited
-/// file with a conflict and updates the rest; returns (root, request).
+/// file with a conflict (the Bicep configuration, which Flux does not
+/// build) and updates the rest; returns (root, request).
 fn conflicting_regen(tmp: &Path) -> (PathBuf, Request) {
     let root = initialized_repo(tmp);
-    let f = root.join("infrastructure/flux-exception.yaml");
+    let f = root.join("iac/flux-configuration.bicep");
     let text = std::fs::read_to_string(&f).unwrap();
-    assert!(text.contains("namespace: flux-system"), "{text}");
+    assert!(text.contains("releaseNamespace: 'flux-system'"), "{text}");
     std::fs::write(
         &f,
-        text.replacen("namespace: flux-system", "namespace: my-edit", 1),
+        text.replacen(
+            "releaseNamespace: 'flux-system'",
+            "releaseNamespace: 'my-edit'",
+            1,
+        ),
     )
     .unwrap();
-    let req = Request {
-        dir: root.clone(),
-        sets: vec!["flux_namespace=flux-ext".into(), "crds=remote".into()],
-        ..Request::default()
-    };
-    (root, req)
+    (root.clone(), namespace_change(&root))
 }
 
 #[test]
