@@ -422,33 +422,44 @@ fn finish(req: &Request, tree: &DiskTree, run: Run<'_>, fs: &mut dyn Fs) -> Resu
     let rendered = render::render(run.pack, &run.answers)?;
     let stages = render::stages(run.pack, &run.answers)?;
     let answers_file = AnswersFile::new(run.pack_ref.clone(), &run.answers);
-    let mut plan = plan::plan(
+    let writing = !req.dry_run && !req.check;
+    let first = plan::plan(
         &rendered,
         &stages,
         run.previous,
         &answers_file,
         tree,
         run.opts,
-    )?;
-    refuse(&plan, req)?;
+    )
+    .and_then(|p| refuse(&p, req).map(|()| p));
     let mut applied = false;
-    if !req.dry_run && !req.check && plan.changes_anything() {
-        let _lock = Lock::acquire(&req.dir)?;
-        let current = load_state(tree)?;
-        plan = plan::plan(
-            &rendered,
-            &stages,
-            current.as_ref(),
-            &answers_file,
-            tree,
-            run.opts,
-        )?;
-        refuse(&plan, req)?;
-        if plan.changes_anything() {
-            apply::apply(&plan, tree, fs)?;
-            applied = true;
+    let plan = match first {
+        // Only looking, or nothing to do with no other run under way: no
+        // lock, no write.
+        Ok(p) if !writing || (!p.changes_anything() && !apply::interrupted(&req.dir)) => p,
+        Err(e) if !writing => return Err(e),
+        // Planned without the lock, this run may have read another run's
+        // half-written state (a fake conflict, a refusal): whatever it
+        // found is decided again under the lock.
+        _ => {
+            let _lock = Lock::acquire(&req.dir)?;
+            let current = load_state(tree)?;
+            let plan = plan::plan(
+                &rendered,
+                &stages,
+                current.as_ref(),
+                &answers_file,
+                tree,
+                run.opts,
+            )?;
+            refuse(&plan, req)?;
+            if plan.changes_anything() {
+                apply::apply(&plan, tree, fs)?;
+                applied = true;
+            }
+            plan
         }
-    }
+    };
     Ok(Outcome {
         pack: run.pack_ref,
         answers: run.answers,
