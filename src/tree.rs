@@ -164,9 +164,35 @@ impl DiskTree {
     }
 }
 
+/// A path looked up in the target (a kustomization entry joined to its
+/// folder, say) in the form the containment rule takes: `.` and empty parts
+/// dropped, `..` applied. None when it leads above the root or breaks the
+/// rule otherwise (a URL, a backslash, a name too long): no file of the
+/// target is there, and nothing outside it is ever read.
+fn lookup(rel: &str) -> Option<String> {
+    if rel.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for p in rel.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    let norm = parts.join("/");
+    (norm.is_empty() || check_relative(&norm).is_ok()).then_some(norm)
+}
+
 impl Tree for DiskTree {
     fn read(&self, rel: &str) -> Result<Option<Vec<u8>>> {
-        let path = self.resolve(rel)?;
+        let Some(rel) = lookup(rel) else {
+            return Ok(None);
+        };
+        let path = self.resolve(&rel)?;
         match read_regular(&path) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -179,7 +205,10 @@ impl Tree for DiskTree {
     }
 
     fn list(&self, rel: &str) -> Result<Vec<Entry>> {
-        let path = self.resolve(rel)?;
+        let Some(rel) = lookup(rel) else {
+            return Ok(Vec::new());
+        };
+        let path = self.resolve(&rel)?;
         let rd = match std::fs::read_dir(&path) {
             Ok(rd) => rd,
             Err(e)
@@ -303,5 +332,32 @@ impl Tree for Overlay<'_> {
             .into_iter()
             .map(|(name, is_dir)| Entry { name, is_dir })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_never_leave_the_root() {
+        assert_eq!(lookup("a/./b//c").as_deref(), Some("a/b/c"));
+        assert_eq!(lookup("a/../b").as_deref(), Some("b"));
+        assert_eq!(lookup("a/../../x"), None);
+        assert_eq!(lookup("/etc/hostname"), None);
+        assert_eq!(lookup("a\\..\\x"), None);
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("outside.txt"), "secret").unwrap();
+        let root = tmp.path().join("repo");
+        std::fs::create_dir_all(root.join("infra")).unwrap();
+        let tree = DiskTree::new(&root);
+        // A kustomization entry joined to its folder, as the planner does.
+        assert_eq!(tree.read("infra/../../outside.txt").unwrap(), None);
+        assert_eq!(tree.read("infra/https://example.com/x.yaml").unwrap(), None);
+        assert!(tree.list("infra/../..").unwrap().is_empty());
+        assert!(
+            tree.resolve("infra/../../outside.txt").is_err(),
+            "writes refuse it"
+        );
     }
 }
