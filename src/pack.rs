@@ -281,8 +281,21 @@ impl Pack {
             .canonicalize()
             .map_err(|e| Error::input(format!("pack folder {}: {e}", dir.display())))?;
         let path = root.join("pack.yaml");
-        let text = std::fs::read_to_string(&path)
+        // Confined like every other pack file: a pack.yaml linked out of
+        // the pack is refused before a byte of it is read.
+        let real = path
+            .canonicalize()
             .map_err(|e| Error::input(format!("cannot read {}: {e}", path.display())))?;
+        if !real.starts_with(&root) {
+            return Err(Error::input(format!(
+                "{} links outside the pack; refusing to read it",
+                path.display()
+            )));
+        }
+        let bytes = crate::tree::read_regular(&real)
+            .map_err(|e| Error::input(format!("cannot read {}: {e}", path.display())))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::input(format!("{}: is not UTF-8", path.display())))?;
         let manifest = parse_manifest(&text, &path.display().to_string())?;
         Pack::new(manifest, Source::Disk(root))
     }
@@ -341,7 +354,7 @@ impl Pack {
                         self.manifest.name
                     )));
                 }
-                std::fs::read(&real).map_err(|e| Error::io(&real, "read", &e))
+                crate::tree::read_regular(&real).map_err(|e| crate::tree::read_error(&real, &e))
             }
         }
     }
@@ -457,7 +470,8 @@ fn collect_disk(dir: &Path, root: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Re
             collect_disk(&path, root, out)?;
         } else if meta.is_file() {
             let rel = path.strip_prefix(root).unwrap_or(&path);
-            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, "read", &e))?;
+            let bytes =
+                crate::tree::read_regular(&path).map_err(|e| crate::tree::read_error(&path, &e))?;
             out.push((rel.to_string_lossy().replace('\\', "/"), bytes));
         }
     }
