@@ -745,7 +745,9 @@ fn non_utf8_kustomization_is_refused_clearly() {
     )
     .unwrap();
     let before = snapshot(&root);
-    let out = init(&root, &[]);
+    // Asked to patch it (auto would put the exception in the prerequisites
+    // stage instead, leaving this file alone).
+    let out = init(&root, &["exception_stage=infra"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not UTF-8"));
     assert_eq!(snapshot(&root), before);
