@@ -101,7 +101,11 @@ pub fn is_reserved(part: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {
     pub name: String,
+    /// A folder, or a symbolic link to one.
     pub is_dir: bool,
+    /// A symbolic link (Flux's source-controller leaves these out of the
+    /// artifact it serves).
+    pub symlink: bool,
 }
 
 pub trait Tree {
@@ -225,9 +229,11 @@ impl Tree for DiskTree {
         for entry in rd {
             let entry = entry.map_err(|e| Error::io(&path, "read folder", &e))?;
             let is_dir = entry.path().is_dir();
+            let symlink = entry.file_type().is_ok_and(|t| t.is_symlink());
             out.push(Entry {
                 name: entry.file_name().to_string_lossy().into_owned(),
                 is_dir,
+                symlink,
             });
         }
         out.sort();
@@ -260,10 +266,12 @@ impl Tree for MemTree {
                 Some((dir, _)) => Entry {
                     name: dir.to_string(),
                     is_dir: true,
+                    symlink: false,
                 },
                 None => Entry {
                     name: rest.to_string(),
                     is_dir: false,
+                    symlink: false,
                 },
             })
             .collect();
@@ -302,7 +310,7 @@ impl Tree for Overlay<'_> {
         } else {
             format!("{rel}/")
         };
-        let mut out: BTreeMap<String, bool> = BTreeMap::new();
+        let mut out: BTreeMap<String, (bool, bool)> = BTreeMap::new();
         for e in self.base.list(rel)? {
             let path = format!("{prefix}{}", e.name);
             if e.is_dir {
@@ -311,10 +319,10 @@ impl Tree for Overlay<'_> {
                     .keys()
                     .any(|k| k.starts_with(&format!("{path}/")));
                 if !touched || self.holds_files(&path)? {
-                    out.insert(e.name, true);
+                    out.insert(e.name, (true, e.symlink));
                 }
             } else if !matches!(self.changes.get(&path), Some(None)) {
-                out.insert(e.name, false);
+                out.insert(e.name, (false, e.symlink));
             }
         }
         for (path, content) in &self.changes {
@@ -323,14 +331,18 @@ impl Tree for Overlay<'_> {
             }
             if let Some(rest) = path.strip_prefix(&prefix) {
                 match rest.split_once('/') {
-                    Some((dir, _)) => out.insert(dir.to_string(), true),
-                    None => out.insert(rest.to_string(), false),
+                    Some((dir, _)) => out.insert(dir.to_string(), (true, false)),
+                    None => out.insert(rest.to_string(), (false, false)),
                 };
             }
         }
         Ok(out
             .into_iter()
-            .map(|(name, is_dir)| Entry { name, is_dir })
+            .map(|(name, (is_dir, symlink))| Entry {
+                name,
+                is_dir,
+                symlink,
+            })
             .collect())
     }
 }
