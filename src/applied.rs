@@ -51,6 +51,9 @@ pub struct Object {
     pub namespace: Option<String>,
     /// The file it comes from.
     pub file: String,
+    /// Why its namespace cannot be known offline (a patch, replacement or
+    /// transformer that touches namespaces, a remote component), if so.
+    pub namespace_unknown: Option<String>,
 }
 
 impl Object {
@@ -248,10 +251,11 @@ pub fn moves_new_object(
         changes,
     };
     let b = build(&after, dir)?;
-    Ok(Ok(b
-        .objects
-        .iter()
-        .find(|o| o.file == probe)
+    let found = b.objects.iter().find(|o| o.file == probe);
+    if let Some(why) = found.and_then(|o| o.namespace_unknown.clone()) {
+        return Ok(Ok(Some(format!("a namespace it cannot tell ({why})"))));
+    }
+    Ok(Ok(found
         .and_then(|o| o.namespace.clone())
         .filter(|n| n != ns)))
 }
@@ -363,6 +367,7 @@ fn push_object(
         declared_namespace: ns.clone(),
         namespace: ns,
         file: file.to_string(),
+        namespace_unknown: None,
     });
     Ok(())
 }
@@ -372,6 +377,14 @@ fn set_namespace(objects: &mut [Object], ns: &str) {
     for o in objects {
         if !cluster_scoped(&o.kind) {
             o.namespace = Some(ns.to_string());
+        }
+    }
+}
+
+fn mark_unknown(objects: &mut [Object], why: &str) {
+    for o in objects {
+        if !cluster_scoped(&o.kind) && o.namespace_unknown.is_none() {
+            o.namespace_unknown = Some(why.to_string());
         }
     }
 }
@@ -546,6 +559,20 @@ impl Builder<'_> {
             }
         }
         self.visiting.pop();
+        for (_, entry) in entries.iter().filter(|(f, _)| *f == "components") {
+            let comp = resolve(dir, entry).unwrap_or_default();
+            let why = if is_remote(entry) {
+                Some(format!("the remote component {entry}"))
+            } else {
+                self.unknown_namespace_effect(&comp, 0)?
+            };
+            if let Some(why) = why {
+                mark_unknown(&mut objects, &why);
+            }
+        }
+        if let Some(why) = self.touches_namespace(dir, &data)? {
+            mark_unknown(&mut objects, &format!("{file}: {why}"));
+        }
         for ns in self.namespace_transformers(dir, &data)? {
             set_namespace(&mut objects, &ns);
         }
@@ -571,6 +598,77 @@ impl Builder<'_> {
                 return Ok(Some(
                     "ignored by .sourceignore or Flux's default exclusions",
                 ));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Why the component in `dir` (or one it includes) may move its
+    /// includer's objects in ways not modelled here.
+    fn unknown_namespace_effect(&mut self, dir: &str, depth: usize) -> Result<Option<String>> {
+        let Ok(Some(file)) = kustomization_file(self.tree, dir)? else {
+            return Ok(None);
+        };
+        let bytes = self.tree.read(&file)?.unwrap_or_default();
+        let Ok(data) = kustomize::read_kustomization(&bytes) else {
+            return Ok(None);
+        };
+        if let Some(why) = self.touches_namespace(dir, &data)? {
+            return Ok(Some(format!("{file}: {why}")));
+        }
+        for (field, entry) in entries_of(&data) {
+            if field != "components" || depth > 8 {
+                continue;
+            }
+            if is_remote(&entry) {
+                return Ok(Some(format!("the remote component {entry}")));
+            }
+            let sub = resolve(dir, &entry).unwrap_or_default();
+            if let Some(ns) = self.namespace_of(&sub)? {
+                return Ok(Some(format!(
+                    "the nested component {sub} sets namespace {ns}"
+                )));
+            }
+            if let Some(why) = self.unknown_namespace_effect(&sub, depth + 1)? {
+                return Ok(Some(why));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether a kustomization's patches, replacements or transformers
+    /// (other than a NamespaceTransformer, which is modelled) mention
+    /// namespaces: what they do to them is not worked out here.
+    fn touches_namespace(&mut self, dir: &str, data: &serde_yaml::Value) -> Result<Option<String>> {
+        for field in [
+            "patches",
+            "patchesJson6902",
+            "patchesStrategicMerge",
+            "replacements",
+            "transformers",
+        ] {
+            let Some(serde_yaml::Value::Sequence(items)) = data.get(field) else {
+                continue;
+            };
+            for item in items {
+                let mut texts = vec![serde_yaml::to_string(item).unwrap_or_default()];
+                let path = item
+                    .as_str()
+                    .filter(|s| !s.contains('\n'))
+                    .or_else(|| item.get("path").and_then(|p| p.as_str()));
+                if let Some(p) = path.and_then(|p| resolve(dir, p))
+                    && let Some(b) = self.tree.read(&p)?
+                {
+                    texts.push(String::from_utf8_lossy(&b).into_owned());
+                }
+                let text = texts.join("\n");
+                let namespace_transformer =
+                    field == "transformers" && text.contains("NamespaceTransformer");
+                if text.contains("namespace") && !namespace_transformer {
+                    return Ok(Some(format!(
+                        "its {field} touch namespaces, which this tool does not work out"
+                    )));
+                }
             }
         }
         Ok(None)

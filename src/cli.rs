@@ -100,7 +100,7 @@ pub struct Common {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Print only what changes
+    /// Print only what changes (with --dry-run, without the diffs unless --diff)
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -400,7 +400,7 @@ fn print_report(
         Format::Text => report::text(
             outcome,
             Style {
-                diff: c.diff || c.dry_run,
+                diff: c.diff || (c.dry_run && !c.quiet),
                 color,
                 quiet: c.quiet,
             },

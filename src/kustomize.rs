@@ -59,7 +59,8 @@ pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String
     if missing.is_empty() {
         return Ok(Patched::Unchanged);
     }
-    let edited = insert(text, &data, &missing)?;
+    let eol = if whole.contains("\r\n") { "\r\n" } else { "\n" };
+    let edited = insert(text, &data, &missing, eol)?;
     verify(&data, &existing, &missing, &edited)?;
     let mut out = bom.to_vec();
     out.extend_from_slice(edited.as_bytes());
@@ -260,8 +261,13 @@ fn styled_entry(entry: &str, existing_items: &[&str]) -> String {
     }
 }
 
-fn insert(text: &str, data: &serde_yaml::Value, missing: &[&String]) -> Result<String, String> {
-    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+/// `eol` is the file's line ending (its first CRLF decides, in any document).
+fn insert(
+    text: &str,
+    data: &serde_yaml::Value,
+    missing: &[&String],
+    eol: &str,
+) -> Result<String, String> {
     let lines = lines(text);
     let top = lines
         .iter()

@@ -225,11 +225,20 @@ pub struct PatchSpec {
     /// `namespace:` would move them elsewhere is refused (may use answers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_namespace: Option<String>,
-    /// Regular expressions over existing entries: an entry that matches one
-    /// already provides what the pack's entries would (the same CRDs from
-    /// another URL, say), so they are not added.
+    /// Per entry, regular expressions over existing entries: an entry that
+    /// matches one already provides what that entry would (the same CRDs
+    /// from another URL, say), so it is not added.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub provided_by: Vec<String>,
+    pub provided_by: Vec<ProvidedBy>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvidedBy {
+    /// The pack's entry (may use answers).
+    pub entry: String,
+    /// Patterns of existing entries that provide it.
+    pub patterns: Vec<String>,
 }
 
 /// A loaded pack: its manifest and access to its files.

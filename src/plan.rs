@@ -143,9 +143,21 @@ pub fn plan(
     // skipped, and so are the pack's files they would have listed.
     let mut adds: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut skipped: BTreeSet<String> = BTreeSet::new();
+    // Managed files the user removed stay removed, and so must their entries.
+    let mut hand_removed: BTreeSet<String> = BTreeSet::new();
+    for r in rendered
+        .iter()
+        .filter(|r| r.ownership == Ownership::Managed)
+    {
+        let recorded = prev_files.is_some_and(|f| f.contains_key(&r.path));
+        if opts.merge && !opts.force && recorded && tree.read(&r.path)?.is_none() {
+            hand_removed.insert(r.path.clone());
+        }
+    }
     for r in rendered.iter().filter(|r| r.ownership == Ownership::Patch) {
         let ours = prev_added(prev_files, parent(&r.path), Some(r));
-        let (add, skip) = provided(r, rendered, &ours, tree, &mut notices)?;
+        let (mut add, skip) = provided(r, rendered, &ours, tree, &mut notices)?;
+        add.retain(|e| !hand_removed.contains(&applied::join(parent(&r.path), e)));
         skipped.extend(skip);
         adds.insert(r.path.as_str(), add);
     }
@@ -198,13 +210,30 @@ pub fn plan(
         .filter(|f| f.action == Action::Remove)
         .map(|f| f.path.clone())
         .collect();
+    // Flux objects going away take what they applied with them (prune).
+    for f in files.iter().filter(|f| f.action == Action::Remove) {
+        let flux: Vec<String> = applied::objects_of(f.old.as_deref().unwrap_or_default(), &f.path)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|o| o.api_version.starts_with("kustomize.toolkit.fluxcd.io/"))
+            .map(|o| o.name)
+            .collect();
+        if !flux.is_empty() {
+            notices.push(format!(
+                "removing {} deletes the Flux Kustomizations {} from the cluster that applies it; with prune, Flux then deletes everything they applied",
+                f.path,
+                flux.join(", ")
+            ));
+        }
+    }
     let produced: BTreeSet<&str> = rendered
         .iter()
         .filter(|r| r.ownership != Ownership::Patch && !skipped.contains(&r.path))
         .map(|r| r.path.as_str())
         .collect();
     let exists_after = |path: &str| -> Result<bool> {
-        Ok(produced.contains(path) || (!removed.contains(path) && tree.read(path)?.is_some()))
+        Ok((produced.contains(path) && !hand_removed.contains(path))
+            || (!removed.contains(path) && tree.read(path)?.is_some()))
     };
 
     // Patched kustomizations: this run's entries in, and out again the
@@ -236,7 +265,9 @@ pub fn plan(
         {
             for (_, e) in applied::entries_of(&data) {
                 let target = applied::join(&dir, e.trim_start_matches("./"));
-                if removed.contains(&target) && !drop.iter().any(|d| kustomize::same_entry(d, &e)) {
+                if (removed.contains(&target) || hand_removed.contains(&target))
+                    && !drop.iter().any(|d| kustomize::same_entry(d, &e))
+                {
                     drop.push(e);
                 }
             }
@@ -491,8 +522,12 @@ fn check_left_stages(
 ) -> Result<()> {
     let mut applied_after: Option<(BTreeSet<String>, BTreeSet<String>)> = None;
     for old in recorded {
-        if now.iter().any(|s| s.path == old.path) {
-            continue;
+        let moved_to = now.iter().find(|s| s.name == old.name);
+        match moved_to {
+            Some(s) if s.path == old.path => continue,
+            // Gone, but its folder is still applied as another stage.
+            None if now.iter().any(|s| s.path == old.path) => continue,
+            _ => {}
         }
         let b = applied::build(after.base, &old.path)?;
         let theirs: Vec<&applied::Object> = b
@@ -509,7 +544,6 @@ fn check_left_stages(
         if theirs.is_empty() && remote.is_empty() {
             continue;
         }
-        let moved_to = now.iter().find(|s| s.name == old.name);
         if moved_to.is_none() && old.per_item {
             notices.push(format!(
                 "{} is gone from the configuration: the code no longer declares its flux configuration ({} stays in the repository); Terraform destroys it on apply and Flux then prunes what it applied, with Bicep or az delete it yourself",
@@ -517,17 +551,40 @@ fn check_left_stages(
             ));
             continue;
         }
-        if applied_after.is_none() {
-            let (mut ids, mut urls) = (BTreeSet::new(), BTreeSet::new());
-            for s in now {
+        // A stage that moved must apply, from its new folder, what it
+        // applied from the old one (each configuration prunes on its own);
+        // a stage that left must have its objects applied by some stage.
+        let own;
+        let (ids, urls) = match moved_to {
+            Some(s) => {
                 let a = applied::build(after, &s.path)?;
-                ids.extend(a.objects.iter().map(applied::Object::id));
-                urls.extend(a.sources.iter().map(|s| s.display().to_string()));
+                own = (
+                    a.objects
+                        .iter()
+                        .map(applied::Object::id)
+                        .collect::<BTreeSet<_>>(),
+                    a.sources
+                        .iter()
+                        .map(|s| s.display().to_string())
+                        .collect::<BTreeSet<_>>(),
+                );
+                (&own.0, &own.1)
             }
-            applied_after = Some((ids, urls));
-        }
-        let Some((ids, urls)) = applied_after.as_ref() else {
-            continue;
+            None => {
+                if applied_after.is_none() {
+                    let (mut ids, mut urls) = (BTreeSet::new(), BTreeSet::new());
+                    for s in now {
+                        let a = applied::build(after, &s.path)?;
+                        ids.extend(a.objects.iter().map(applied::Object::id));
+                        urls.extend(a.sources.iter().map(|s| s.display().to_string()));
+                    }
+                    applied_after = Some((ids, urls));
+                }
+                let Some((ids, urls)) = applied_after.as_ref() else {
+                    continue;
+                };
+                (ids, urls)
+            }
         };
         let mut lost: Vec<String> = theirs
             .iter()
@@ -620,6 +677,17 @@ fn check_stage(
         ));
     }
     for o in &a.objects {
+        if owned.contains(o.file.as_str())
+            && let Some(why) = &o.namespace_unknown
+        {
+            refusals.push(format!(
+                "{shown} may move {} {} out of {}: {why}; choose another stage for it (exception_stage=prereqs) or keep namespaces out of those",
+                o.kind,
+                o.name,
+                o.declared_namespace.as_deref().unwrap_or("its namespace")
+            ));
+            continue;
+        }
         if owned.contains(o.file.as_str()) && o.namespace != o.declared_namespace {
             refusals.push(format!(
                 "{shown} would move {} {} from {} to {}: a namespace override applies to it",
@@ -667,9 +735,15 @@ fn provided(
             add.push(e.clone());
             continue;
         }
+        let patterns: Vec<&String> = r
+            .provided_by
+            .iter()
+            .filter(|(entry, _)| entry == e)
+            .flat_map(|(_, p)| p)
+            .collect();
         let by_pattern = listed.iter().find(|x| {
             !ours_before.contains(x)
-                && r.provided_by
+                && patterns
                     .iter()
                     .any(|p| regex::Regex::new(p).is_ok_and(|re| re.is_match(x)))
         });

@@ -23,9 +23,9 @@ pub struct Rendered {
     pub resources: Vec<String>,
     /// For `patch` files: the namespace those entries must keep.
     pub keep_namespace: Option<String>,
-    /// For `patch` files: patterns of existing entries that already provide
-    /// what `resources` would.
-    pub provided_by: Vec<String>,
+    /// For `patch` files: per entry, patterns of existing entries that
+    /// already provide what it would.
+    pub provided_by: Vec<(String, Vec<String>)>,
     pub executable: bool,
 }
 
@@ -95,11 +95,12 @@ fn render_with(
                     .collect::<Result<Vec<_>>>()?,
                 None => Vec::new(),
             };
-            let provided_by = spec
-                .patch
-                .as_ref()
-                .map(|p| p.provided_by.clone())
-                .unwrap_or_default();
+            let mut provided_by = Vec::new();
+            for p in spec.patch.iter().flat_map(|p| &p.provided_by) {
+                let entry =
+                    expr::render_text(&p.entry, &ctx).map_err(|e| err("patch provided-by", e))?;
+                provided_by.push((entry, p.patterns.clone()));
+            }
             let keep_namespace = match spec.patch.as_ref().and_then(|p| p.keep_namespace.as_ref()) {
                 Some(ns) => {
                     Some(expr::render_text(ns, &ctx).map_err(|e| err("patch keep-namespace", e))?)

@@ -457,6 +457,7 @@ fn finish(req: &Request, tree: &DiskTree, run: Run<'_>, fs: &mut dyn Fs) -> Resu
             if plan.changes_anything() {
                 apply::apply(&plan, tree, fs)?;
                 applied = true;
+                remove_emptied_folders(&plan, &req.dir);
             }
             plan
         }
@@ -525,6 +526,22 @@ fn resolve_auto(pack: &Pack, answers: &Answers, tree: &dyn Tree) -> Result<(Answ
         out.values.insert(q.key.clone(), Value::Str(choice));
     }
     Ok((out, notes))
+}
+
+/// Folders that a removal left empty go too (Git keeps none, and an empty
+/// folder left behind reads as a stage that is still there). Best effort,
+/// after the plan is written and outside its transaction: only an empty
+/// folder can be removed, and one that cannot be stays.
+fn remove_emptied_folders(plan: &Plan, root: &Path) {
+    for f in plan.files.iter().filter(|f| f.action == Action::Remove) {
+        let mut dir = f.path.as_str();
+        while let Some((parent, _)) = dir.rsplit_once('/') {
+            if std::fs::remove_dir(root.join(parent)).is_err() {
+                break;
+            }
+            dir = parent;
+        }
+    }
 }
 
 /// A plan with refusals is an error, except in a dry run, which reports

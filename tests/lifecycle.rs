@@ -797,3 +797,90 @@ fn what_the_artifact_leaves_out_is_not_listed() {
         "{report}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Found by a second hostile review.
+
+/// The CRD URL a hand-made prerequisites kustomization lists provides the
+/// CRDs, never the exception that auto puts beside them.
+#[test]
+fn an_article_prerequisites_stage_still_gets_the_exception() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(
+        root,
+        "prerequisites/kustomization.yaml",
+        &ARTICLE_PREREQS.replace("namespace: pod-identity\n", ""),
+    );
+    write(
+        root,
+        "infrastructure/kustomization.yaml",
+        "namespace: infra\nresources: []\n",
+    );
+    assert_success(&init(root, &[]));
+    let k = read(root, "prerequisites/kustomization.yaml");
+    assert!(
+        k.contains("- flux-exception.yaml") && !k.contains("pod-identity-crds.yaml"),
+        "{k}"
+    );
+    assert!(root.join("prerequisites/flux-exception.yaml").exists());
+}
+
+/// Patches or replacements that touch namespaces cannot be worked out
+/// offline: auto keeps the exception away from them.
+#[test]
+fn patches_that_touch_namespaces_keep_the_exception_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let k = "resources:\n- top.yaml\npatches:\n- target:\n    name: \".*\"\n  patch: |-\n    - op: replace\n      path: /metadata/namespace\n      value: infra\n";
+    write(root, "infrastructure/kustomization.yaml", k);
+    write(root, "infrastructure/top.yaml", &cm("top"));
+    assert_eq!(
+        init(root, &["exception_stage=infra"]).status.code(),
+        Some(2)
+    );
+    assert_success(&init(root, &[]));
+    assert_eq!(read(root, "infrastructure/kustomization.yaml"), k);
+    let built = flux::build(root, "prerequisites").unwrap();
+    assert!(
+        built
+            .iter()
+            .any(|o| o["kind"] == "AzurePodIdentityException"
+                && o["metadata"]["namespace"] == "flux-system")
+    );
+}
+
+/// Each environment's apps stage keeps what it applied: swapping folders
+/// between environments would prune both.
+#[test]
+fn swapping_apps_folders_between_environments_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    assert_success(&init(
+        root,
+        &["iac=az-cli", "environments=staging,production"],
+    ));
+    write(
+        root,
+        "apps/staging/kustomization.yaml",
+        "resources:\n- app.yaml\n",
+    );
+    write(root, "apps/staging/app.yaml", &cm("stg-app"));
+    let out = regen(root, &["--set", "apps_paths=apps/production,apps/staging"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stg-app"));
+}
+
+/// A file of the tool's that the user removed takes its entry with it.
+#[test]
+fn a_file_removed_by_hand_takes_its_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    assert_success(&init(root, &["iac=az-cli"]));
+    std::fs::remove_file(root.join("infrastructure/flux-exception.yaml")).unwrap();
+    assert_eq!(regen_check(root).status.code(), Some(1));
+    assert_success(&regen(root, &[]));
+    assert!(!read(root, "infrastructure/kustomization.yaml").contains("flux-exception"));
+    flux::build(root, "infrastructure").unwrap();
+    assert_eq!(regen_check(root).status.code(), Some(0));
+}
