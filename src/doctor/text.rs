@@ -380,15 +380,7 @@ mod tests {
         let vals: Vec<&str> = cmds[0].iter().map(|w| w.value.as_str()).collect();
         assert_eq!(
             vals,
-            [
-                "az",
-                "x",
-                "--k",
-                "name=a",
-                "dependsOn=[p]",
-                "q r",
-                "[\"s\"]"
-            ]
+            ["az", "x", "--k", "name=a", "dependsOn=[p]", "q r", "[s]"]
         );
         assert_eq!(cmds[0][4].raw, "dependsOn=[\"p\"]");
         assert_eq!(cmds[0][4].line, 3);
