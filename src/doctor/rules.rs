@@ -396,13 +396,14 @@ impl Ctx<'_> {
             if list.len() < 2 || name.is_empty() {
                 continue;
             }
-            // Twice in one file Flux builds is a duplicate id (FS009).
-            let one_file = list.iter().all(|e| e.file == list[0].file);
-            let built = self.builds.iter().any(|(_, b)| {
-                b.as_ref()
-                    .is_some_and(|(_, b)| b.sources.contains(&Source::File(list[0].file.clone())))
+            // Twice in one build is a duplicate id (FS009).
+            let one_build = self.builds.iter().any(|(_, b)| {
+                b.as_ref().is_some_and(|(_, b)| {
+                    list.iter()
+                        .all(|e| b.sources.contains(&Source::File(e.file.clone())))
+                })
             });
-            if one_file && built && list[0].form == Form::Yaml {
+            if one_build && list[0].form == Form::Yaml {
                 continue;
             }
             for e in &list[1..] {

@@ -226,7 +226,7 @@ fn yaml(path: &str, name: &str, text: &str, facts: &mut Facts) {
                 if chart.contains("aad-pod-identity") {
                     facts.installs.push(Install {
                         file: path.to_string(),
-                        line: at("aad-pod-identity"),
+                        line: at("chart: aad-pod-identity"),
                         what: format!("HelmRelease {} installs the aad-pod-identity chart", doc.name()),
                         helm: true,
                     });
