@@ -792,3 +792,119 @@ fn text_output_and_exit_codes() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn fs002_through_target_namespace_and_merge_keys() {
+    let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: prereqs
+  namespace: flux-system
+spec:
+  path: ./prerequisites
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: infra
+  namespace: flux-system
+spec:
+  dependsOn:
+    - name: prereqs
+  path: ./infrastructure
+  targetNamespace: platform
+";
+    let ex = EXCEPTIONS
+        .replace(
+            "app.kubernetes.io/name: flux-extension",
+            "app.kubernetes.io/part-of: flux",
+        )
+        .replace(
+            "app.kubernetes.io/name: microsoft.flux",
+            "app.kubernetes.io/part-of: flux",
+        );
+    let ex = ex.replace("name: microsoft-flux-exception", "name: second-exception");
+    let tmp = broken(&[
+        ("iac/flux.sh", None),
+        ("clusters/prod/flux.yaml", Some(flux)),
+        ("infrastructure/flux-exception.yaml", Some(&ex)),
+    ]);
+    let f = only("FS002", tmp.path());
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("applies it in platform")
+    );
+    // A top-level YAML merge key (which can bring a namespace in) is not
+    // resolved by the model: the stage is reported as unreadable instead.
+    let k = "base: &base\n  namespace: infra\n<<: *base\nresources:\n- pod-identity.yaml\n- flux-exception.yaml\n";
+    let (_, f) = doctor(
+        broken(&[("infrastructure/kustomization.yaml", Some(k))]).path(),
+        &[],
+    );
+    assert_eq!(rules(&f), BTreeSet::from(["FS009".to_string()]), "{f:#?}");
+    assert!(f[0]["message"].as_str().unwrap().contains("merge key"));
+}
+
+#[test]
+fn fs001_with_the_aks_add_on() {
+    let cluster = |exceptions: &str| {
+        format!(
+            "resource aks 'Microsoft.ContainerService/managedClusters@2024-09-01' = {{
+  name: 'aks'
+  properties: {{
+    podIdentityProfile: {{
+      enabled: true
+      userAssignedIdentityExceptions: [{exceptions}]
+    }}
+  }}
+}}
+"
+        )
+    };
+    let base: &[(&str, Option<&str>)] = &[
+        ("infrastructure/flux-exception.yaml", None),
+        ("infrastructure/pod-identity.yaml", None),
+        ("infrastructure/kustomization.yaml", Some("resources: []\n")),
+        ("prerequisites/crds.yaml", None),
+        ("prerequisites/kustomization.yaml", Some("resources: []\n")),
+    ];
+    let with = |file: &str, text: &str| {
+        let mut changes = base.to_vec();
+        changes.push((file, Some(text)));
+        doctor(broken(&changes).path(), &[]).1
+    };
+    let f = with("iac/cluster.bicep", &cluster(""));
+    assert_eq!(rules(&f), BTreeSet::from(["FS001".to_string()]), "{f:#?}");
+    assert_eq!(f[0]["line"], 4);
+    let both = "
+      {
+        name: 'flux-extension-exception'
+        namespace: 'flux-system'
+        podLabels: { 'app.kubernetes.io/name': 'flux-extension' }
+      }
+      {
+        name: 'microsoft-flux-exception'
+        namespace: 'flux-system'
+        podLabels: { 'app.kubernetes.io/name': 'microsoft.flux' }
+      }
+    ";
+    assert!(with("iac/cluster.bicep", &cluster(both)).is_empty());
+    // In a comment it enables nothing.
+    assert!(with("iac/cluster.bicep", &format!("/*\n{}*/\n", cluster(""))).is_empty());
+    let f = with(
+        "iac/cluster.sh",
+        "az aks update -g rg -n aks --enable-pod-identity\n",
+    );
+    assert_eq!(rules(&f), BTreeSet::from(["FS001".to_string()]), "{f:#?}");
+    let script = "az aks update -g rg -n aks --enable-pod-identity
+az aks pod-identity exception add -g rg --cluster-name aks --namespace flux-system --name a --pod-labels app.kubernetes.io/name=flux-extension
+az aks pod-identity exception add -g rg --cluster-name aks --namespace flux-system --name b --pod-labels app.kubernetes.io/name=microsoft.flux
+";
+    assert!(with("iac/cluster.sh", script).is_empty());
+    // The same name added twice: az appends without checking.
+    let twice = script.replace("--name b", "--name a");
+    let f = with("iac/cluster.sh", &twice);
+    assert_eq!(rules(&f), BTreeSet::from(["FS015".to_string()]), "{f:#?}");
+}
