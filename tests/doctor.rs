@@ -908,3 +908,116 @@ az aks pod-identity exception add -g rg --cluster-name aks --namespace flux-syst
     let f = with("iac/cluster.sh", &twice);
     assert_eq!(rules(&f), BTreeSet::from(["FS015".to_string()]), "{f:#?}");
 }
+
+#[test]
+fn the_add_on_through_terraform_azapi() {
+    let tf = |exceptions: &str| {
+        format!(
+            "resource \"azapi_update_resource\" \"x\" {{
+  type = \"Microsoft.ContainerService/managedClusters@2024-09-01\"
+  body = {{
+    properties = {{
+      podIdentityProfile = {{
+        userAssignedIdentityExceptions = [{exceptions}]
+      }}
+    }}
+  }}
+}}
+"
+        )
+    };
+    let run = |text: &str| {
+        let tmp = broken(&[
+            ("infrastructure/flux-exception.yaml", None),
+            ("infrastructure/pod-identity.yaml", None),
+            ("infrastructure/kustomization.yaml", Some("resources: []\n")),
+            ("iac/cluster.tf", Some(text)),
+        ]);
+        doctor(tmp.path(), &[]).1
+    };
+    let f = run(&tf(""));
+    assert_eq!(rules(&f), BTreeSet::from(["FS001".to_string()]), "{f:#?}");
+    let both = "
+          {
+            name      = \"flux-extension-exception\"
+            namespace = \"flux-system\"
+            podLabels = { \"app.kubernetes.io/name\" = \"flux-extension\" }
+          },
+          {
+            name      = \"microsoft-flux-exception\"
+            namespace = \"flux-system\"
+            podLabels = { \"app.kubernetes.io/name\" = \"microsoft.flux\" }
+          },
+        ";
+    assert!(run(&tf(both)).is_empty());
+    let f = run(&tf(
+        &both.replace("namespace = \"flux-system\"", "namespace = \"default\"")
+    ));
+    assert_eq!(rules(&f), BTreeSet::from(["FS002".to_string()]), "{f:#?}");
+}
+
+#[test]
+fn ci_files_name_the_commands_they_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let hooks: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root.join(".pre-commit-hooks.yaml")).unwrap(),
+    )
+    .unwrap();
+    let hooks = hooks.as_sequence().unwrap();
+    let hook = |id: &str| {
+        hooks
+            .iter()
+            .find(|h| h["id"].as_str() == Some(id))
+            .unwrap_or_else(|| panic!("no hook {id}"))
+    };
+    for (id, entry) in [
+        ("flux-scaffold-doctor", "flux-scaffold doctor"),
+        ("flux-scaffold-check", "flux-scaffold regen --check --all"),
+    ] {
+        let h = hook(id);
+        assert_eq!(h["entry"].as_str(), Some(entry));
+        assert_eq!(h["pass_filenames"].as_bool(), Some(false));
+        for key in ["name", "language"] {
+            assert!(h[key].as_str().is_some(), "{id}: {key}");
+        }
+        // The hook's command line parses as the binary's.
+        let args: Vec<String> = entry
+            .split(' ')
+            .skip(1)
+            .map(str::to_string)
+            .chain(
+                h["args"]
+                    .as_sequence()
+                    .into_iter()
+                    .flatten()
+                    .map(|a| a.as_str().unwrap().to_string()),
+            )
+            .collect();
+        let tmp = broken(&[]);
+        let out = bin().args(&args).current_dir(tmp.path()).output().unwrap();
+        assert_ne!(
+            out.status.code(),
+            Some(2),
+            "{id}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let wf: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root.join("examples/ci/github-actions-doctor.yml")).unwrap(),
+    )
+    .unwrap();
+    let steps = wf["jobs"]["doctor"]["steps"].as_sequence().unwrap();
+    let run = |needle: &str| {
+        steps
+            .iter()
+            .any(|s| s["run"].as_str().is_some_and(|r| r.contains(needle)))
+    };
+    assert!(run("flux-scaffold doctor --format sarif"));
+    assert!(steps.iter().any(|s| {
+        s["uses"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif"))
+            && s["with"]["sarif_file"].as_str() == Some("doctor.sarif")
+    }));
+    assert_eq!(wf["permissions"]["security-events"].as_str(), Some("write"));
+}

@@ -516,6 +516,7 @@ fn terraform(path: &str, text: &str, facts: &mut Facts) {
                 what: "podIdentityProfile enables the AKS Pod Identity add-on".into(),
                 helm: false,
             });
+            hcl_exceptions(path, text, start + open, body, facts);
         }
         if !t.contains("\"azurerm_kubernetes_flux_configuration\"") {
             continue;
@@ -557,6 +558,42 @@ fn terraform(path: &str, text: &str, facts: &mut Facts) {
                 target_namespace: None,
             });
         }
+    }
+}
+
+/// The `userAssignedIdentityExceptions` entries of an azapi body: objects
+/// with `podLabels = { "k" = "v" }`, `name` and `namespace`.
+fn hcl_exceptions(path: &str, text: &str, at: usize, body: &str, facts: &mut Facts) {
+    let labels_re = regex::Regex::new(r#"podLabels\s*=\s*\{([^}]*)\}"#).expect("valid");
+    let pair_re = regex::Regex::new(r#""?([^"\s=]+)"?\s*=\s*"([^"]*)""#).expect("valid");
+    for m in labels_re.captures_iter(body) {
+        let whole = m.get(0).expect("match");
+        let from = body[..whole.start()]
+            .rfind("},")
+            .max(body[..whole.start()].rfind('['))
+            .unwrap_or(0);
+        let to = body[whole.end()..]
+            .find('}')
+            .map_or(body.len(), |e| whole.end() + e);
+        let window = &body[from..to];
+        let field = |key: &str| {
+            window.lines().find_map(|l| {
+                let (k, v) = l.split_once('=')?;
+                (k.trim() == key)
+                    .then(|| v.trim().trim_end_matches(',').trim_matches('"').to_string())
+            })
+        };
+        facts.exceptions.push(Exception {
+            file: path.to_string(),
+            line: text::line_at(text, at + whole.start()),
+            form: Form::Bicep,
+            name: field("name").unwrap_or_default(),
+            namespace: field("namespace"),
+            labels: pair_re
+                .captures_iter(&m[1])
+                .map(|c| (c[1].to_string(), c[2].to_string()))
+                .collect(),
+        });
     }
 }
 
