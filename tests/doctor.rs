@@ -1021,3 +1021,24 @@ fn ci_files_name_the_commands_they_run() {
     }));
     assert_eq!(wf["permissions"]["security-events"].as_str(), Some("write"));
 }
+
+#[test]
+fn a_monorepo_is_read_layout_by_layout() {
+    let tmp = tempfile::tempdir().unwrap();
+    generate(&tmp.path().join("teams/a"), &["iac=bicep,az-cli"]);
+    generate(
+        &tmp.path().join("teams/b/prod"),
+        &["iac=terraform", "crds=remote"],
+    );
+    let (code, f) = doctor(tmp.path(), &["--fail-on", "note"]);
+    assert!(f.is_empty() && code == 0, "{f:#?}");
+    // Stage paths are read from each layout's root: one broken layout is
+    // reported in its own files only.
+    std::fs::remove_dir_all(tmp.path().join("teams/b/prod/apps")).unwrap();
+    let (_, f) = doctor(tmp.path(), &[]);
+    assert_eq!(rules(&f), BTreeSet::from(["FS008".to_string()]), "{f:#?}");
+    assert!(
+        f.iter()
+            .all(|x| x["file"] == "teams/b/prod/iac/flux-configuration.tf")
+    );
+}

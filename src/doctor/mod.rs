@@ -13,6 +13,7 @@ pub mod rules;
 pub mod scan;
 pub mod text;
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -39,18 +40,16 @@ pub fn run(root: &Path) -> Result<Vec<Finding>> {
     }
     let tree = DiskTree::new(root);
     let mut files = Vec::new();
-    let mut layouts = vec![String::new()];
+    let mut layouts = BTreeSet::from([String::new()]);
     walk(&tree, "", &mut files, &mut layouts)?;
-    // Deepest layout first, so each file goes to the nearest one above it.
-    layouts.sort_by_key(|l| std::cmp::Reverse(l.len()));
+    let mut by_layout: BTreeMap<&str, Vec<&(String, String)>> = BTreeMap::new();
+    for f in &files {
+        by_layout.entry(owner(&layouts, &f.0)).or_default().push(f);
+    }
     let mut findings = Vec::new();
-    for layout in &layouts {
-        let mine: Vec<&(String, String)> = files
-            .iter()
-            .filter(|(p, _)| owner(&layouts, p) == layout.as_str())
-            .collect();
+    for (layout, mine) in by_layout {
         let mut facts = scan::Facts::default();
-        for (path, text) in &mine {
+        for (path, text) in mine {
             scan::file(path, text, &mut facts);
         }
         findings.extend(rules::check(&tree, layout, &facts)?);
@@ -60,25 +59,29 @@ pub fn run(root: &Path) -> Result<Vec<Finding>> {
     Ok(findings)
 }
 
-/// The layout a file belongs to.
-fn owner<'a>(layouts: &'a [String], path: &str) -> &'a str {
-    layouts
-        .iter()
-        .find(|l| l.is_empty() || path.starts_with(&format!("{l}/")))
-        .map_or("", |l| l.as_str())
+/// The layout a file belongs to: the nearest folder above it that is one.
+fn owner<'a>(layouts: &'a BTreeSet<String>, path: &str) -> &'a str {
+    let mut p = path;
+    while let Some((dir, _)) = p.rsplit_once('/') {
+        if let Some(l) = layouts.get(dir) {
+            return l;
+        }
+        p = dir;
+    }
+    ""
 }
 
 fn walk(
     tree: &DiskTree,
     dir: &str,
     files: &mut Vec<(String, String)>,
-    layouts: &mut Vec<String>,
+    layouts: &mut BTreeSet<String>,
 ) -> Result<()> {
     for e in tree.list(dir)? {
         let path = crate::applied::join(dir, &e.name);
         if e.is_dir {
             if e.name == crate::state::DIR && !dir.is_empty() {
-                layouts.push(dir.to_string());
+                layouts.insert(dir.to_string());
             }
             if SKIP.contains(&e.name.as_str()) {
                 continue;

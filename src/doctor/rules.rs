@@ -2,6 +2,7 @@
 //! from its stages) and returns findings. Rule ids are in [`super::report::RULES`].
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
 use super::report::{Finding, Severity};
 use super::scan::{self, DEPENDS_KEYS, Exception, Facts, Form, Stage};
@@ -801,14 +802,16 @@ fn release(git_ref: &str) -> Option<(u32, u32, u32)> {
 
 /// A duration in the `XhYmZs` form az reads as written.
 fn canonical(v: &str) -> bool {
-    let re = regex::Regex::new(r"^(\d+h)?(\d+m)?(\d+s)?$").expect("valid");
-    !v.is_empty() && re.is_match(v)
+    static RE: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"^(\d+h)?(\d+m)?(\d+s)?$").expect("valid"));
+    !v.is_empty() && RE.is_match(v)
 }
 
 /// What az makes of a duration: `((\d+?)h)?((\d+?)m)?((\d+?)s)?` from the start.
 fn az_seconds(v: &str) -> u64 {
-    let re = regex::Regex::new(r"^((\d+?)h)?((\d+?)m)?((\d+?)s)?").expect("valid");
-    let Some(c) = re.captures(v) else { return 0 };
+    static RE: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"^((\d+?)h)?((\d+?)m)?((\d+?)s)?").expect("valid"));
+    let Some(c) = RE.captures(v) else { return 0 };
     let n = |i: usize| {
         c.get(i)
             .and_then(|m| m.as_str().parse::<u64>().ok())

@@ -2,6 +2,8 @@
 //! the infrastructure code points Flux at, where Pod Identity is installed,
 //! the exceptions declared, and the az `--kustomization` words as written.
 
+use std::sync::LazyLock;
+
 use super::text::{self, Bicep, Value, Word};
 
 /// A kustomization of a flux configuration: a folder Flux is pointed at.
@@ -564,9 +566,11 @@ fn terraform(path: &str, text: &str, facts: &mut Facts) {
 /// The `userAssignedIdentityExceptions` entries of an azapi body: objects
 /// with `podLabels = { "k" = "v" }`, `name` and `namespace`.
 fn hcl_exceptions(path: &str, text: &str, at: usize, body: &str, facts: &mut Facts) {
-    let labels_re = regex::Regex::new(r#"podLabels\s*=\s*\{([^}]*)\}"#).expect("valid");
-    let pair_re = regex::Regex::new(r#""?([^"\s=]+)"?\s*=\s*"([^"]*)""#).expect("valid");
-    for m in labels_re.captures_iter(body) {
+    static LABELS: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r#"podLabels\s*=\s*\{([^}]*)\}"#).expect("valid"));
+    static PAIR: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r#""?([^"\s=]+)"?\s*=\s*"([^"]*)""#).expect("valid"));
+    for m in LABELS.captures_iter(body) {
         let whole = m.get(0).expect("match");
         let from = body[..whole.start()]
             .rfind("},")
@@ -589,7 +593,7 @@ fn hcl_exceptions(path: &str, text: &str, at: usize, body: &str, facts: &mut Fac
             form: Form::Bicep,
             name: field("name").unwrap_or_default(),
             namespace: field("namespace"),
-            labels: pair_re
+            labels: PAIR
                 .captures_iter(&m[1])
                 .map(|c| (c[1].to_string(), c[2].to_string()))
                 .collect(),
