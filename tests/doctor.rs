@@ -1042,3 +1042,48 @@ fn a_monorepo_is_read_layout_by_layout() {
             .all(|x| x["file"] == "teams/b/prod/iac/flux-configuration.tf")
     );
 }
+
+#[test]
+fn fs017_a_stage_after_the_chart_has_its_crds() {
+    // No CRD stage: the exception beside the chart fails (the article's
+    // "trust me, I tried"), an AzureIdentity in a later stage does not.
+    let identity = "apiVersion: aadpodidentity.k8s.io/v1
+kind: AzureIdentity
+metadata:
+  name: app-identity
+  namespace: apps
+spec:
+  type: 0
+";
+    let tmp = broken(&[
+        ("prerequisites/crds.yaml", None),
+        ("prerequisites/kustomization.yaml", Some("resources: []\n")),
+        (
+            "apps/kustomization.yaml",
+            Some("resources:\n- identity.yaml\n"),
+        ),
+        ("apps/identity.yaml", Some(identity)),
+    ]);
+    let f = only("FS017", tmp.path());
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0]["message"].as_str().unwrap().contains("stage infra"));
+}
+
+#[test]
+fn fs007_leaves_other_crds_alone() {
+    let other = "apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: certificates.cert-manager.io
+spec:
+  group: cert-manager.io
+  names:
+    kind: Certificate
+  scope: Namespaced
+";
+    let tmp = broken(&[
+        ("apps/kustomization.yaml", Some("resources:\n- crds.yaml\n")),
+        ("apps/crds.yaml", Some(other)),
+    ]);
+    assert!(doctor(tmp.path(), &[]).1.is_empty());
+}

@@ -69,7 +69,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "FS007",
         severity: Severity::Warning,
-        title: "CRDs that Flux may prune (no kustomize.toolkit.fluxcd.io/prune: disabled)",
+        title: "Pod Identity CRDs that Flux may prune (no kustomize.toolkit.fluxcd.io/prune: disabled)",
     },
     Rule {
         id: "FS008",

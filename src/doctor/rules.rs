@@ -539,14 +539,22 @@ impl Ctx<'_> {
                     .and_then(|a| a.get(scan::PRUNE_DISABLED))
                     .and_then(|v| v.as_str())
                     == Some("disabled");
-                if !annotated && !protected {
+                // The Pod Identity CRDs: pruning them deletes every AzureIdentity.
+                let pod_identity = d.str_at(&["spec", "group"]) == Some(POD_IDENTITY_GROUP);
+                if pod_identity && !annotated && !protected {
                     let line =
                         text::line_of(&self.text_of(&o.file), &format!("name: {}", o.name), d.line);
                     findings.push(prune_finding(&o.file, line, &format!("CRD {}", o.name)));
                 }
             }
             let pi = kinds.iter().any(|(g, _)| g == POD_IDENTITY_GROUP);
-            has_crds.insert((stage.config.as_str(), stage.name.as_str()), pi);
+            // The chart installs the CRDs too: for the stages after its own.
+            let chart = self
+                .facts
+                .installs
+                .iter()
+                .any(|i| i.helm && build.sources.contains(&Source::File(i.file.clone())));
+            has_crds.insert((stage.config.as_str(), stage.name.as_str()), pi || chart);
             let mut uses_pi = false;
             for o in &build.objects {
                 let group = o.api_version.split_once('/').map_or("", |(g, _)| g);
