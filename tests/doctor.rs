@@ -1041,6 +1041,23 @@ fn a_monorepo_is_read_layout_by_layout() {
         f.iter()
             .all(|x| x["file"] == "teams/b/prod/iac/flux-configuration.tf")
     );
+    assert!(
+        f[0].get("command").is_none(),
+        "no command writes a user's stage"
+    );
+    // Commands only where they fix it: regen keeps a user's edits.
+    let ex = tmp
+        .path()
+        .join("teams/a/infrastructure/flux-exception.yaml");
+    let text = std::fs::read_to_string(&ex).unwrap();
+    let cut = text.rfind("---\n").unwrap();
+    std::fs::write(&ex, &text[..cut]).unwrap();
+    let (_, f) = doctor(tmp.path(), &["--fail-on", "warning"]);
+    let fs004 = f.iter().find(|x| x["rule"] == "FS004").expect("FS004");
+    assert!(
+        fs004.get("command").is_none(),
+        "regen keeps the user's edit"
+    );
 }
 
 #[test]

@@ -171,8 +171,8 @@ impl Finding {
         self
     }
 
-    pub fn command(mut self, command: impl Into<String>) -> Self {
-        self.command = Some(command.into());
+    pub fn command_opt(mut self, command: Option<String>) -> Self {
+        self.command = command;
         self
     }
 

@@ -106,14 +106,22 @@ fn stage_dir(layout: &str, path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn init_command(layout: &str) -> String {
-    format!(
-        "flux-scaffold init {}",
-        if layout.is_empty() { "." } else { layout }
-    )
-}
-
 impl Ctx<'_> {
+    /// The command that writes the missing exceptions: `init` adopts a
+    /// repository it did not make and adds its exception file. None in a
+    /// generated layout (`regen` keeps a user's edits, deletions included)
+    /// and for rules where the tool would keep the user's file as it is.
+    fn fix_command(&self) -> Option<String> {
+        let dir = if self.layout.is_empty() {
+            "."
+        } else {
+            self.layout
+        };
+        let state = applied::join(self.layout, crate::state::DIR);
+        let generated = self.tree.list(&state).is_ok_and(|l| !l.is_empty());
+        (!generated).then(|| format!("flux-scaffold init {dir}"))
+    }
+
     fn text_of(&self, file: &str) -> String {
         self.tree
             .read(file)
@@ -189,8 +197,7 @@ impl Ctx<'_> {
                         stage.line,
                         format!("{where_}: the folder {dir} does not exist in the repository, so Flux fails the kustomization"),
                     )
-                    .fix("create the folder with a kustomization.yaml, or point the path at an existing folder")
-                    .command(init_command(self.layout)),
+                    .fix("create the folder with a kustomization.yaml, or point the path at an existing folder"),
                 );
                 continue;
             }
@@ -285,7 +292,7 @@ impl Ctx<'_> {
                     self.expected_labels(),
                     self.flux_ns_shown()
                 ))
-                .command(init_command(self.layout)),
+                .command_opt(self.fix_command()),
             );
         }
         for (e, ns) in &applied {
@@ -336,8 +343,7 @@ impl Ctx<'_> {
                     .fix(format!(
                         "select the Flux pods' labels: {}",
                         self.expected_labels()
-                    ))
-                    .command(init_command(self.layout)),
+                    )),
                 );
             }
         }
@@ -375,7 +381,7 @@ impl Ctx<'_> {
                     .fix(format!(
                         "add a second AzurePodIdentityException (a label map holds one value per key) with app.kubernetes.io/name: {other}"
                     ))
-                    .command(init_command(self.layout)),
+                    ,
                 );
             }
         }
@@ -576,8 +582,7 @@ impl Ctx<'_> {
                                 o.kind, o.name, stage.name
                             ),
                         )
-                        .fix("move the CRDs to a stage of their own that this stage depends on")
-                        .command(init_command(self.layout)),
+                        .fix("move the CRDs to a stage of their own that this stage depends on"),
                     );
                 }
             }
@@ -625,7 +630,7 @@ impl Ctx<'_> {
                             ),
                         )
                         .fix("install the CRDs in a prerequisites stage and make this stage depend on it")
-                        .command(init_command(self.layout)),
+                        ,
                     );
                 }
             }
