@@ -91,12 +91,21 @@ pub fn parse_sets(sets: &[String]) -> Result<BTreeMap<String, Raw>> {
 
 /// Read an answers file: a YAML mapping of key to value.
 pub fn parse_answers_file(text: &str, origin: &str) -> Result<BTreeMap<String, Raw>> {
-    let map: BTreeMap<String, serde_yaml::Value> = if text.trim().is_empty() {
-        BTreeMap::new()
-    } else {
-        serde_yaml::from_str(text).map_err(|e| Error::input(format!("{origin}: {e}")))?
-    };
-    Ok(map.into_iter().map(|(k, v)| (k, Raw::Yaml(v))).collect())
+    if text.trim().is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    // Parsed as a YAML mapping first, which refuses a key given twice
+    // (into a map directly, the last one would silently win).
+    let map: serde_yaml::Mapping =
+        serde_yaml::from_str(text).map_err(|e| Error::input(format!("{origin}: {e}")))?;
+    map.into_iter()
+        .map(|(k, v)| match k {
+            serde_yaml::Value::String(k) => Ok((k, Raw::Yaml(v))),
+            other => Err(Error::input(format!(
+                "{origin}: key {other:?} is not a string"
+            ))),
+        })
+        .collect()
 }
 
 /// Resolve every question of `manifest`, in order: a given answer, else

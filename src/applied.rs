@@ -165,14 +165,18 @@ pub fn build(tree: &dyn Tree, dir: &str) -> Result<Build> {
         tree,
         read: Default::default(),
     };
-    let mut out = build_in(&rec, dir)?;
+    let mut out = build_in(&rec, tree, dir)?;
     out.read = rec.read.into_inner();
     Ok(out)
 }
 
-fn build_in(tree: &dyn Tree, dir: &str) -> Result<Build> {
+/// `raw` is the same tree, unrecorded: the symbolic-link checks list every
+/// folder up to the root, which no change below a stage can alter.
+fn build_in(tree: &dyn Tree, raw: &dyn Tree, dir: &str) -> Result<Build> {
     let mut b = Builder {
         tree,
+        raw,
+        filter: Artifact::of(tree)?,
         out: Build::default(),
         visiting: Vec::new(),
     };
@@ -210,6 +214,48 @@ fn build_in(tree: &dyn Tree, dir: &str) -> Result<Build> {
     Ok(b.out)
 }
 
+/// The namespace a namespaced object declared in `ns` would end in once its
+/// file is added to the kustomization of `dir`, when that differs from `ns`
+/// (a `namespace:` override, a component's, a NamespaceTransformer).
+/// `Err` when the kustomization cannot take an entry at all.
+pub fn moves_new_object(
+    tree: &dyn Tree,
+    dir: &str,
+    ns: &str,
+) -> Result<std::result::Result<Option<String>, String>> {
+    const PROBE: &str = "flux-scaffold-namespace-probe.yaml";
+    let probe = join(dir, PROBE);
+    let mut changes = BTreeMap::new();
+    changes.insert(
+        probe.clone(),
+        Some(
+            format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flux-scaffold-probe\n  namespace: {ns}\n")
+                .into_bytes(),
+        ),
+    );
+    if let Ok(Some(file)) = kustomization_file(tree, dir)? {
+        let bytes = tree.read(&file)?.unwrap_or_default();
+        match kustomize::add_resources(&bytes, &[PROBE.to_string()]) {
+            Ok(kustomize::Patched::Changed(b)) => {
+                changes.insert(file, Some(b));
+            }
+            Ok(kustomize::Patched::Unchanged) => {}
+            Err(why) => return Ok(Err(why)),
+        }
+    }
+    let after = crate::tree::Overlay {
+        base: tree,
+        changes,
+    };
+    let b = build(&after, dir)?;
+    Ok(Ok(b
+        .objects
+        .iter()
+        .find(|o| o.file == probe)
+        .and_then(|o| o.namespace.clone())
+        .filter(|n| n != ns)))
+}
+
 /// What Flux's generator lists for a folder with no kustomization file,
 /// relative to it and in its order; `Err` says why the generator fails.
 pub fn generated_entries(
@@ -217,7 +263,8 @@ pub fn generated_entries(
     dir: &str,
 ) -> Result<std::result::Result<Vec<String>, String>> {
     let mut out = Vec::new();
-    if let Err(e) = walk(tree, dir, "", &mut out)? {
+    let filter = Artifact::of(tree)?;
+    if let Err(e) = walk(tree, &filter, dir, "", &mut out)? {
         return Ok(Err(e));
     }
     Ok(Ok(out))
@@ -225,6 +272,7 @@ pub fn generated_entries(
 
 fn walk(
     tree: &dyn Tree,
+    filter: &Artifact,
     root: &str,
     rel: &str,
     out: &mut Vec<String>,
@@ -233,11 +281,15 @@ fn walk(
     for e in tree.list(&here)? {
         let sub_rel = join(rel, &e.name);
         let sub = join(root, &sub_rel);
+        // What the source-controller leaves out of the artifact, Flux never sees.
+        if e.symlink || filter.leaves_out(&sub, e.is_dir) {
+            continue;
+        }
         if e.is_dir {
             match kustomization_file(tree, &sub)? {
                 Ok(Some(_)) | Err(_) => out.push(sub_rel),
                 Ok(None) => {
-                    if let Err(e) = walk(tree, root, &sub_rel, out)? {
+                    if let Err(e) = walk(tree, filter, root, &sub_rel, out)? {
                         return Ok(Err(e));
                     }
                 }
@@ -376,8 +428,73 @@ pub fn entries_of(data: &serde_yaml::Value) -> Vec<(&'static str, String)> {
     out
 }
 
+/// What Flux's source-controller leaves out of the artifact it serves:
+/// symbolic links, its default exclusions (fluxcd/pkg `sourceignore`) and
+/// the patterns of the repository's root `.sourceignore`.
+pub struct Artifact {
+    ignore: ignore::gitignore::Gitignore,
+}
+
+/// fluxcd/pkg sourceignore: ExcludeVCS, ExcludeExt, ExcludeCI, ExcludeExtra.
+const SOURCE_IGNORE_DEFAULTS: &[&str] = &[
+    ".git/",
+    ".gitignore",
+    ".gitmodules",
+    ".gitattributes",
+    "*.jpg",
+    "*.jpeg",
+    "*.gif",
+    "*.png",
+    "*.wmv",
+    "*.flv",
+    "*.tar.gz",
+    "*.zip",
+    ".github/",
+    ".circleci/",
+    ".travis.yml",
+    ".gitlab-ci.yml",
+    "appveyor.yml",
+    ".drone.yml",
+    "cloudbuild.yaml",
+    "codeship-services.yml",
+    "codeship-steps.yml",
+    "**/.goreleaser.yml",
+    "**/.sops.yaml",
+    "**/.flux.yaml",
+];
+
+impl Artifact {
+    pub fn of(tree: &dyn Tree) -> Result<Artifact> {
+        let mut b = ignore::gitignore::GitignoreBuilder::new("/");
+        for p in SOURCE_IGNORE_DEFAULTS {
+            let _ = b.add_line(None, p);
+        }
+        if let Some(bytes) = tree.read(".sourceignore")? {
+            for line in String::from_utf8_lossy(&bytes).lines() {
+                if !line.starts_with('#') && !line.trim().is_empty() {
+                    let _ = b.add_line(None, line);
+                }
+            }
+        }
+        Ok(Artifact {
+            ignore: b
+                .build()
+                .unwrap_or_else(|_| ignore::gitignore::Gitignore::empty()),
+        })
+    }
+
+    /// Whether the file or folder at `path` (from the root) is left out.
+    pub fn leaves_out(&self, path: &str, is_dir: bool) -> bool {
+        self.ignore
+            .matched_path_or_any_parents(std::path::Path::new("/").join(path), is_dir)
+            .is_ignore()
+    }
+}
+
 struct Builder<'a> {
     tree: &'a dyn Tree,
+    raw: &'a dyn Tree,
+    filter: Artifact,
     out: Build,
     visiting: Vec<String>,
 }
@@ -436,6 +553,27 @@ impl Builder<'_> {
             set_namespace(&mut objects, ns);
         }
         Ok(objects)
+    }
+
+    /// Why `path` is not in Flux's artifact: a symbolic link on the way, or
+    /// an ignore pattern; None when it is there (or not there at all).
+    fn left_out(&mut self, path: &str) -> Result<Option<&'static str>> {
+        let mut at = String::new();
+        for part in path.split('/') {
+            let parent = at.clone();
+            at = join(&at, part);
+            let entry = self.raw.list(&parent)?.into_iter().find(|e| e.name == part);
+            let Some(e) = entry else { return Ok(None) };
+            if e.symlink {
+                return Ok(Some("a symbolic link"));
+            }
+            if self.filter.leaves_out(&at, e.is_dir) {
+                return Ok(Some(
+                    "ignored by .sourceignore or Flux's default exclusions",
+                ));
+            }
+        }
+        Ok(None)
     }
 
     /// The `namespace:` of the kustomization in `dir`, if any.
@@ -502,6 +640,12 @@ impl Builder<'_> {
             }
             return Ok(Vec::new());
         };
+        if let Some(why) = self.left_out(&path)? {
+            self.out.errors.push(format!(
+                "{from}: entry {entry:?} points at {path}, {why}, which Flux's source-controller leaves out of what it serves"
+            ));
+            return Ok(Vec::new());
+        }
         if !self.tree.list(&path)?.is_empty() {
             return self.kustomization(&path);
         }

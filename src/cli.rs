@@ -216,14 +216,49 @@ pub enum PacksCommand {
 
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version go to stdout, which may fail like any output.
+        Err(e) if !e.use_stderr() => {
+            let printed = e
+                .print()
+                .and_then(|()| std::io::stdout().flush())
+                .map_err(output_error);
+            return match printed {
+                Ok(()) => 0,
+                Err(err) => fail(&err),
+            };
+        }
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match run(cli, color) {
         Ok(code) => code,
-        Err(e) => {
-            let _ = writeln!(std::io::stderr(), "error: {e}");
-            e.exit_code()
-        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &Error) -> i32 {
+    let _ = writeln!(std::io::stderr(), "error: {e}");
+    e.exit_code()
+}
+
+/// Write `bytes` to standard output, flushed. A failure (a closed pipe, a
+/// full disk) is an I/O error (exit 3), never a panic or lost output.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(output_error)
+}
+
+fn output_error(e: std::io::Error) -> Error {
+    Error {
+        kind: crate::error::ErrorKind::Io,
+        message: format!("cannot write to standard output: {e}"),
     }
 }
 
@@ -235,7 +270,9 @@ fn run(cli: Cli, color: bool) -> Result<i32, Error> {
         Command::Packs(cmd) => packs_cmd::run(cmd),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "flux-scaffold", &mut std::io::stdout());
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "flux-scaffold", &mut out);
+            write_stdout(&out)?;
             Ok(0)
         }
         Command::Man => {
@@ -243,7 +280,7 @@ fn run(cli: Cli, color: bool) -> Result<i32, Error> {
             clap_mangen::Man::new(Cli::command())
                 .render(&mut out)
                 .map_err(|e| Error::input(format!("cannot render the man page: {e}")))?;
-            print_out(&String::from_utf8_lossy(&out));
+            write_stdout(&out)?;
             Ok(0)
         }
     }
@@ -252,11 +289,12 @@ fn run(cli: Cli, color: bool) -> Result<i32, Error> {
 fn doctor(args: DoctorArgs, color: bool) -> Result<i32, Error> {
     use crate::doctor::{self, Severity, report};
     let findings = doctor::run(&args.dir)?;
-    print_out(&match args.format {
+    let text = match args.format {
         DoctorFormat::Text => report::text(&findings, color),
         DoctorFormat::Json => report::json(&findings),
         DoctorFormat::Sarif => report::sarif(&findings),
-    });
+    };
+    write_stdout(text.as_bytes())?;
     let level = match args.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
@@ -323,7 +361,7 @@ fn init(args: InitArgs, color: bool) -> Result<i32, Error> {
         };
         session::init(&req, prompter.as_mut(), &mut fs)?
     };
-    print_report("init", &args.dir, &outcome, &args.common, false, color);
+    print_report("init", &args.dir, &outcome, &args.common, false, color)?;
     Ok(refused(&outcome))
 }
 
@@ -342,7 +380,7 @@ fn regen(args: RegenArgs, color: bool) -> Result<i32, Error> {
         &args.common,
         args.check,
         color,
-    );
+    )?;
     if !outcome.plan.refusals.is_empty() {
         return Ok(refused(&outcome));
     }
@@ -418,7 +456,7 @@ fn print_report(
     c: &Common,
     check: bool,
     color: bool,
-) {
+) -> Result<(), Error> {
     let text = match c.format {
         Format::Json => report::json(command, dir, outcome, c.dry_run, check),
         Format::Text => report::text(
@@ -435,13 +473,7 @@ fn print_report(
             },
         ),
     };
-    print_out(&text);
-}
-
-fn print_out(s: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(s.as_bytes());
-    let _ = out.flush();
+    write_stdout(text.as_bytes())
 }
 
 fn regen_all(args: RegenArgs) -> Result<i32, Error> {
@@ -456,6 +488,6 @@ fn regen_all(args: RegenArgs) -> Result<i32, Error> {
         args.common.format,
         args.common.quiet,
     );
-    print_out(&report.text);
+    write_stdout(report.text.as_bytes())?;
     Ok(report.exit_code)
 }

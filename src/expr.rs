@@ -1,8 +1,9 @@
 //! Tera expressions and small text templates over the answers: `when`
 //! conditions, defaults that use earlier answers, output paths.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use crate::answers::{Answers, Value};
 use crate::escape::Lang;
@@ -100,6 +101,7 @@ pub fn engine(lang: Lang) -> tera::Tera {
     tera.register_filter("duration", |v: &str, _: tera::Kwargs, _: &tera::State| {
         validate::canonical_duration(validate::duration_seconds(v))
     });
+    tera.register_function("range", bounded_range);
     tera.register_filter("ident", |v: &str, _: tera::Kwargs, _: &tera::State| {
         tera::Value::safe_string(&identifier(v))
     });
@@ -165,6 +167,85 @@ pub fn exception_names(values: &[String]) -> Vec<String> {
         out.push(name);
     }
     out
+}
+
+/// How many `range` elements one pack render may loop over in all, and
+/// how long it may take: a pack is code from elsewhere, and nested loops
+/// must end with a clear error rather than run without bound.
+pub const RANGE_BUDGET: u64 = 1_000_000;
+pub const RENDER_TIME: Duration = Duration::from_secs(10);
+/// The largest file one template may produce.
+pub const MAX_OUTPUT: usize = 16 << 20;
+
+thread_local! {
+    static BUDGET: Cell<u64> = const { Cell::new(RANGE_BUDGET) };
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// Start the bounds of one pack render on this thread.
+pub fn reset_bounds() {
+    BUDGET.with(|b| b.set(RANGE_BUDGET));
+    DEADLINE.with(|d| d.set(Some(Instant::now() + RENDER_TIME)));
+}
+
+fn out_of_time() -> bool {
+    DEADLINE.with(|d| d.get().is_some_and(|t| Instant::now() > t))
+}
+
+fn bound_error() -> String {
+    format!(
+        "the template's loops exceed the bound of {RANGE_BUDGET} iterations or {}s",
+        RENDER_TIME.as_secs()
+    )
+}
+
+/// tera's `range` (`start`, `end`, `step_by`), drawing on the render's budget.
+fn bounded_range(kwargs: tera::Kwargs, _: &tera::State) -> tera::TeraResult<Vec<i64>> {
+    let start = kwargs.get::<i64>("start")?.unwrap_or_default();
+    let end = kwargs.must_get::<i64>("end")?;
+    let step = kwargs.get::<i64>("step_by")?.unwrap_or(1);
+    if step == 0 {
+        return Err(tera::Error::message("range: step_by must not be 0"));
+    }
+    let span = i128::from(end) - i128::from(start);
+    let len = if (span > 0) == (step > 0) && span != 0 {
+        let step = i128::from(step).abs();
+        (span.abs() + step - 1) / step
+    } else {
+        0
+    };
+    let len = u64::try_from(len).unwrap_or(u64::MAX);
+    let left = BUDGET.with(|b| b.get());
+    if len > left || out_of_time() {
+        BUDGET.with(|b| b.set(0));
+        return Err(tera::Error::message(bound_error()));
+    }
+    BUDGET.with(|b| b.set(left - len));
+    Ok((0..len as i64).map(|i| start + i * step).collect())
+}
+
+/// A writer that refuses output past [`MAX_OUTPUT`] bytes or the render's
+/// deadline, so a template cannot fill the disk or run on while writing.
+pub struct Capped<'a>(pub &'a mut Vec<u8>);
+
+impl std::io::Write for Capped<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_OUTPUT {
+            return Err(std::io::Error::other(format!(
+                "the output exceeds {} MiB",
+                MAX_OUTPUT >> 20
+            )));
+        }
+        if out_of_time() {
+            return Err(std::io::Error::other(bound_error()));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// An identifier for Bicep and Terraform: letters, digits and `_`, not

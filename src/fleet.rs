@@ -11,112 +11,71 @@ use crate::error::{Error, Result};
 use crate::session::{self, Outcome, Request};
 use crate::state;
 
-/// Folders never searched for layouts.
-const SKIP: [&str; 4] = ["node_modules", "target", "vendor", "third_party"];
-
 /// Every layout root below `root` (a folder holding `.flux-scaffold/answers.yaml`),
-/// sorted. Hidden folders such as `.git`, vendored trees, and folders the
-/// `.gitignore` files on the way ignore are not searched.
-pub fn discover(root: &Path) -> Result<Vec<PathBuf>> {
+/// sorted, and the folders that could not be read, each with its error.
+/// Folders are searched as Git would list them: `.git` is never entered,
+/// and what the `.gitignore` files on the way ignore (with Git's own
+/// semantics: `**`, `!` negations, nested files, via the `ignore` crate) is
+/// skipped. Symbolic links are not followed: a layout is where it is.
+pub fn discover(root: &Path) -> Result<Discovery> {
     if !root.is_dir() {
         return Err(Error::input(format!("{} is not a folder", root.display())));
     }
-    let mut out = Vec::new();
-    let mut stack = vec![(root.to_path_buf(), Vec::<Ignore>::new())];
-    while let Some((dir, mut ignores)) = stack.pop() {
-        if dir.join(state::ANSWERS).is_file() {
-            out.push(dir.clone());
-        }
-        if let Some(ig) = Ignore::read(&dir) {
-            ignores.push(ig);
-        }
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if dir == root => return Err(Error::io(&dir, "read folder", &e)),
-            Err(_) => continue,
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with('.') || SKIP.contains(&name.as_ref()) {
-                continue;
-            }
-            // Symbolic links are not followed: a layout is where it is.
-            if !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                continue;
-            }
-            let path = entry.path();
-            if ignores.iter().any(|ig| ig.ignores(&path)) {
-                continue;
-            }
-            stack.push((path, ignores.clone()));
-        }
-    }
-    out.sort();
-    Ok(out)
-}
-
-/// The folder patterns of one `.gitignore`. Negations (`!pattern`) are
-/// not supported: their lines are skipped.
-#[derive(Clone)]
-struct Ignore {
-    base: PathBuf,
-    patterns: Vec<regex::Regex>,
-}
-
-impl Ignore {
-    fn read(dir: &Path) -> Option<Ignore> {
-        let text = std::fs::read_to_string(dir.join(".gitignore")).ok()?;
-        let patterns: Vec<regex::Regex> = text
-            .lines()
-            .map(str::trim_end)
-            .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('!'))
-            .filter_map(|l| regex::Regex::new(&glob_regex(l)).ok())
-            .collect();
-        (!patterns.is_empty()).then(|| Ignore {
-            base: dir.to_path_buf(),
-            patterns,
-        })
-    }
-
-    fn ignores(&self, path: &Path) -> bool {
-        let Ok(rel) = path.strip_prefix(&self.base) else {
-            return false;
-        };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        self.patterns.iter().any(|p| p.is_match(&rel))
-    }
-}
-
-/// A gitignore pattern as a regular expression over a folder's path
-/// relative to the `.gitignore`: anchored when it holds a `/`, else
-/// matching the last part at any depth.
-fn glob_regex(pattern: &str) -> String {
-    let p = pattern.trim_end_matches('/');
-    let anchored = p.trim_start_matches('/').contains('/') || p.starts_with('/');
-    let p = p.trim_start_matches('/');
-    let mut re = String::from(if anchored { "^" } else { "^(?:.*/)?" });
-    let chars: Vec<char> = p.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        match chars[i] {
-            '*' if chars.get(i + 1) == Some(&'*') => {
-                re.push_str(".*");
-                i += 1;
-                if chars.get(i + 1) == Some(&'/') {
-                    i += 1;
+    let walker = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .git_ignore(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| e.file_name() != ".git" && e.file_name() != state::DIR)
+        .build();
+    let mut found = Vec::new();
+    let mut unreadable = Vec::new();
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                if e.file_type().is_some_and(|t| t.is_dir())
+                    && e.path().join(state::ANSWERS).is_file()
+                {
+                    found.push(e.path().to_path_buf());
                 }
             }
-            '*' => re.push_str("[^/]*"),
-            '?' => re.push_str("[^/]"),
-            '[' => re.push('['),
-            ']' => re.push(']'),
-            c => re.push_str(&regex::escape(&c.to_string())),
+            Err(e) => {
+                let (path, message) = walk_error(&e);
+                let path = path.unwrap_or_else(|| root.to_path_buf());
+                let err = Error {
+                    kind: crate::error::ErrorKind::Io,
+                    message: format!("cannot read folder {}: {message}", path.display()),
+                };
+                unreadable.push(LayoutResult {
+                    dir: path,
+                    result: Err(err),
+                });
+            }
         }
-        i += 1;
     }
-    re.push('$');
-    re
+    found.sort();
+    Ok(Discovery {
+        layouts: found,
+        unreadable,
+    })
+}
+
+/// What [`discover`] found: the layouts, and the folders it could not read
+/// (each an error result of its own).
+pub struct Discovery {
+    pub layouts: Vec<PathBuf>,
+    pub unreadable: Vec<LayoutResult>,
+}
+
+/// The folder an error of the walk is about, and its cause.
+fn walk_error(e: &ignore::Error) -> (Option<PathBuf>, String) {
+    match e {
+        ignore::Error::WithPath { path, err } => (Some(path.clone()), walk_error(err).1),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error(err)
+        }
+        other => (None, other.to_string()),
+    }
 }
 
 /// The outcome of one layout of the fleet.
@@ -128,7 +87,10 @@ pub struct LayoutResult {
 /// Run `regen` (as `req` says: check, dry run or write) on every layout
 /// below `req.dir`, on up to `jobs` threads.
 pub fn regen_all(req: &Request, jobs: usize) -> Result<Vec<LayoutResult>> {
-    let dirs = discover(&req.dir)?;
+    let Discovery {
+        layouts: dirs,
+        unreadable,
+    } = discover(&req.dir)?;
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Outcome>>>> =
         Mutex::new((0..dirs.len()).map(|_| None).collect());
@@ -153,14 +115,17 @@ pub fn regen_all(req: &Request, jobs: usize) -> Result<Vec<LayoutResult>> {
         }
     });
     let results = results.into_inner().unwrap_or_default();
-    Ok(dirs
+    let mut all: Vec<LayoutResult> = dirs
         .into_iter()
         .zip(results)
         .map(|(dir, r)| LayoutResult {
             dir,
             result: r.unwrap_or_else(|| Err(Error::input("not run"))),
         })
-        .collect())
+        .chain(unreadable)
+        .collect();
+    all.sort_by(|a, b| a.dir.cmp(&b.dir));
+    Ok(all)
 }
 
 /// The machine's cores, for `jobs`.
@@ -168,27 +133,4 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::glob_regex;
-
-    fn m(pattern: &str, path: &str) -> bool {
-        regex::Regex::new(&glob_regex(pattern))
-            .unwrap()
-            .is_match(path)
-    }
-
-    #[test]
-    fn gitignore_patterns() {
-        assert!(m("build/", "build"));
-        assert!(m("build", "a/b/build"));
-        assert!(!m("/build", "a/build"));
-        assert!(m("/build", "build"));
-        assert!(m("clusters/tmp-*", "clusters/tmp-1"));
-        assert!(!m("clusters/tmp-*", "x/clusters/tmp-1"));
-        assert!(m("**/scratch", "a/b/scratch"));
-        assert!(!m("build", "builder"));
-    }
 }

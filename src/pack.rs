@@ -122,6 +122,10 @@ pub struct Question {
     pub min: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i64>,
+    /// For a choice with an `auto` value: how `auto` is resolved against the
+    /// repository on every run (the record keeps `auto`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto: Option<AutoSpec>,
     /// For a list: its values belong to the items of this other list answer
     /// by position (one per environment, say). When that list changes, each
     /// item keeps its recorded value.
@@ -133,6 +137,27 @@ impl Question {
     pub fn is_list(&self) -> bool {
         self.list || self.kind == QuestionType::MultiChoice
     }
+}
+
+/// `auto` picks the first candidate whose folder keeps a new object in
+/// `keep_namespace` (no `namespace:` override, component or transformer of
+/// its kustomization would move it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AutoSpec {
+    /// The namespace the objects must keep (may use answers).
+    pub keep_namespace: String,
+    /// In order of preference.
+    pub candidates: Vec<AutoCandidate>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoCandidate {
+    /// The choice this candidate stands for.
+    pub choice: String,
+    /// Its folder (may use answers).
+    pub folder: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -256,8 +281,21 @@ impl Pack {
             .canonicalize()
             .map_err(|e| Error::input(format!("pack folder {}: {e}", dir.display())))?;
         let path = root.join("pack.yaml");
-        let text = std::fs::read_to_string(&path)
+        // Confined like every other pack file: a pack.yaml linked out of
+        // the pack is refused before a byte of it is read.
+        let real = path
+            .canonicalize()
             .map_err(|e| Error::input(format!("cannot read {}: {e}", path.display())))?;
+        if !real.starts_with(&root) {
+            return Err(Error::input(format!(
+                "{} links outside the pack; refusing to read it",
+                path.display()
+            )));
+        }
+        let bytes = crate::tree::read_regular(&real)
+            .map_err(|e| Error::input(format!("cannot read {}: {e}", path.display())))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::input(format!("{}: is not UTF-8", path.display())))?;
         let manifest = parse_manifest(&text, &path.display().to_string())?;
         Pack::new(manifest, Source::Disk(root))
     }
@@ -316,7 +354,7 @@ impl Pack {
                         self.manifest.name
                     )));
                 }
-                std::fs::read(&real).map_err(|e| Error::io(&real, "read", &e))
+                crate::tree::read_regular(&real).map_err(|e| crate::tree::read_error(&real, &e))
             }
         }
     }
@@ -432,7 +470,8 @@ fn collect_disk(dir: &Path, root: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Re
             collect_disk(&path, root, out)?;
         } else if meta.is_file() {
             let rel = path.strip_prefix(root).unwrap_or(&path);
-            let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, "read", &e))?;
+            let bytes =
+                crate::tree::read_regular(&path).map_err(|e| crate::tree::read_error(&path, &e))?;
             out.push((rel.to_string_lossy().replace('\\', "/"), bytes));
         }
     }

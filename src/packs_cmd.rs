@@ -37,7 +37,7 @@ pub fn run(cmd: PacksCommand) -> Result<i32> {
                     s
                 }),
             };
-            print!("{out}");
+            crate::cli::write_stdout(out.as_bytes())?;
             Ok(0)
         }
         PacksCommand::Show { name, format } => {
@@ -48,7 +48,7 @@ pub fn run(cmd: PacksCommand) -> Result<i32> {
                 }
                 Format::Text => show_text(&p),
             };
-            print!("{out}");
+            crate::cli::write_stdout(out.as_bytes())?;
             Ok(0)
         }
         PacksCommand::Export { name, dir } => {

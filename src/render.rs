@@ -8,9 +8,8 @@ use crate::answers::{Answers, Value};
 use crate::error::{Error, Result};
 use crate::escape::Lang;
 use crate::expr;
-use crate::pack::{Ownership, Pack, safe_relative};
+use crate::pack::{Ownership, Pack};
 use crate::state::Stage;
-use crate::validate;
 
 /// One file the pack produces.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +36,7 @@ pub fn render(pack: &Pack, answers: &Answers) -> Result<Vec<Rendered>> {
         /// the same pack a thousand times.
         static ENGINES: RefCell<HashMap<(String, Lang), tera::Tera>> = RefCell::new(HashMap::new());
     }
+    expr::reset_bounds();
     ENGINES.with(|engines| render_with(pack, answers, &mut engines.borrow_mut()))
 }
 
@@ -76,10 +76,11 @@ fn render_with(
                         .add_raw_template(t, &text)
                         .map_err(|e| err(&format!("template '{t}'"), expr::flatten(&e)))?;
                 }
+                let mut out = Vec::new();
                 engine
-                    .render(t, &ctx)
-                    .map_err(|e| err(&format!("template '{t}'"), expr::flatten(&e)))?
-                    .into_bytes()
+                    .render_to(t, &ctx, expr::Capped(&mut out))
+                    .map_err(|e| err(&format!("template '{t}'"), expr::flatten(&e)))?;
+                out
             } else if let Some(c) = &spec.copy {
                 pack.read(c)?
             } else {
@@ -90,6 +91,7 @@ fn render_with(
                     .kustomize_resources
                     .iter()
                     .map(|r| expr::render_text(r, &ctx).map_err(|e| err("patch entry", e)))
+                    .filter(|r| !matches!(r, Ok(t) if t.trim().is_empty()))
                     .collect::<Result<Vec<_>>>()?,
                 None => Vec::new(),
             };
@@ -126,6 +128,7 @@ fn render_with(
 
 /// The folders the pack's stages point Flux at, for `answers`, by path.
 pub fn stages(pack: &Pack, answers: &Answers) -> Result<Vec<Stage>> {
+    expr::reset_bounds();
     let manifest = &pack.manifest;
     let base_ctx = expr::context(manifest, answers);
     let mut out: BTreeMap<String, Stage> = BTreeMap::new();
@@ -187,22 +190,21 @@ fn instances(
             continue;
         }
         let text = expr::render_text(path, &ctx).map_err(|e| format!("path: {e}"))?;
-        let p = output_path(&text)
-            .ok_or_else(|| format!("output path '{text}' is not inside the target folder"))?;
+        let p = output_path(&text).map_err(|why| {
+            format!("output path '{text}' is not inside the target folder: it {why}")
+        })?;
         out.push((ctx, p));
     }
     Ok(out)
 }
 
-/// A rendered output path in canonical form, or None when it would leave
-/// the target folder or enter the tool's own state.
-fn output_path(p: &str) -> Option<String> {
-    let rel = safe_relative(p)?;
-    let s = rel.to_string_lossy().replace('\\', "/");
-    if s.split('/').any(validate::is_reserved) || s.chars().any(|c| c.is_control()) {
-        return None;
-    }
-    Some(s)
+/// A rendered output path in canonical form (no leading `./`), or why it
+/// breaks the containment rule ([`crate::tree::check_output`]). Checked
+/// as rendered: nothing is converted after the check.
+fn output_path(p: &str) -> std::result::Result<String, String> {
+    let p = p.strip_prefix("./").unwrap_or(p);
+    crate::tree::check_output(p)?;
+    Ok(p.to_string())
 }
 
 #[cfg(test)]

@@ -81,6 +81,7 @@ impl Outcome {
 /// `init`: answers from flags, an answers file, the prompter and defaults.
 pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Result<Outcome> {
     let tree = DiskTree::new(&req.dir);
+    repair(req, &tree, fs)?;
     let previous = load_state(&tree)?;
     let pack = Pack::load(req.pack.as_deref().unwrap_or(DEFAULT_PACK))?;
     let user_given = given_answers(req)?;
@@ -237,6 +238,7 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
         )));
     }
     let tree = DiskTree::new(&req.dir);
+    repair(req, &tree, fs)?;
     let previous = load_state(&tree)?.ok_or_else(|| {
         Error::input(format!(
             "{} has no {}: run `flux-scaffold init` there first",
@@ -381,6 +383,17 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
     finish(req, &tree, run, fs)
 }
 
+/// Undo what a killed run left half done (see [`apply::recover`]), under
+/// the lock, before anything is planned. A run that only looks repairs
+/// nothing.
+fn repair(req: &Request, tree: &DiskTree, fs: &mut dyn Fs) -> Result<()> {
+    if !req.dry_run && !req.check && apply::interrupted(&req.dir) {
+        let _lock = Lock::acquire(&req.dir)?;
+        apply::recover(tree, fs)?;
+    }
+    Ok(())
+}
+
 /// Everything a run has decided before rendering.
 struct Run<'a> {
     pack: &'a Pack,
@@ -406,36 +419,48 @@ fn pack_ref(pack: &Pack, path: Option<String>) -> PackRef {
 /// state as it is then, so two runs never interleave and an identical
 /// second run touches nothing at all.
 fn finish(req: &Request, tree: &DiskTree, run: Run<'_>, fs: &mut dyn Fs) -> Result<Outcome> {
-    let rendered = render::render(run.pack, &run.answers)?;
-    let stages = render::stages(run.pack, &run.answers)?;
+    let (resolved, auto_notes) = resolve_auto(run.pack, &run.answers, tree)?;
+    let rendered = render::render(run.pack, &resolved)?;
+    let stages = render::stages(run.pack, &resolved)?;
     let answers_file = AnswersFile::new(run.pack_ref.clone(), &run.answers);
-    let mut plan = plan::plan(
+    let writing = !req.dry_run && !req.check;
+    let first = plan::plan(
         &rendered,
         &stages,
         run.previous,
         &answers_file,
         tree,
         run.opts,
-    )?;
-    refuse(&plan, req)?;
+    )
+    .and_then(|p| refuse(&p, req).map(|()| p));
     let mut applied = false;
-    if !req.dry_run && !req.check && plan.changes_anything() {
-        let _lock = Lock::acquire(&req.dir)?;
-        let current = load_state(tree)?;
-        plan = plan::plan(
-            &rendered,
-            &stages,
-            current.as_ref(),
-            &answers_file,
-            tree,
-            run.opts,
-        )?;
-        refuse(&plan, req)?;
-        if plan.changes_anything() {
-            apply::apply(&plan, tree, fs)?;
-            applied = true;
+    let plan = match first {
+        // Only looking, or nothing to do with no other run under way: no
+        // lock, no write.
+        Ok(p) if !writing || (!p.changes_anything() && !apply::interrupted(&req.dir)) => p,
+        Err(e) if !writing => return Err(e),
+        // Planned without the lock, this run may have read another run's
+        // half-written state (a fake conflict, a refusal): whatever it
+        // found is decided again under the lock.
+        _ => {
+            let _lock = Lock::acquire(&req.dir)?;
+            let current = load_state(tree)?;
+            let plan = plan::plan(
+                &rendered,
+                &stages,
+                current.as_ref(),
+                &answers_file,
+                tree,
+                run.opts,
+            )?;
+            refuse(&plan, req)?;
+            if plan.changes_anything() {
+                apply::apply(&plan, tree, fs)?;
+                applied = true;
+            }
+            plan
         }
-    }
+    };
     Ok(Outcome {
         pack: run.pack_ref,
         answers: run.answers,
@@ -443,9 +468,63 @@ fn finish(req: &Request, tree: &DiskTree, run: Run<'_>, fs: &mut dyn Fs) -> Resu
         applied,
         moved_defaults: run.moved_defaults,
         dropped_answers: run.dropped_answers,
-        notices: run.notices,
+        notices: run.notices.into_iter().chain(auto_notes).collect(),
         strict: req.strict,
     })
+}
+
+/// The answers to render with: each `auto` choice resolved against the
+/// repository as it is (the record keeps `auto`), with a notice when it
+/// picks other than its first candidate.
+fn resolve_auto(pack: &Pack, answers: &Answers, tree: &dyn Tree) -> Result<(Answers, Vec<String>)> {
+    let mut out = answers.clone();
+    let mut notes = Vec::new();
+    let ctx = crate::expr::context(&pack.manifest, answers);
+    for q in &pack.manifest.questions {
+        let Some(auto) = &q.auto else { continue };
+        if answers.values.get(&q.key) != Some(&Value::Str("auto".into())) {
+            continue;
+        }
+        let text = |t: &str| {
+            crate::expr::render_text(t, &ctx).map_err(|e| {
+                Error::input(format!(
+                    "pack '{}': {}: auto: {e}",
+                    pack.manifest.name, q.key
+                ))
+            })
+        };
+        let ns = text(&auto.keep_namespace)?;
+        let mut why = Vec::new();
+        let mut picked = None;
+        for c in &auto.candidates {
+            let folder = text(&c.folder)?;
+            match crate::applied::moves_new_object(tree, &folder, &ns)? {
+                Ok(None) => {
+                    picked = Some((c.choice.clone(), folder));
+                    break;
+                }
+                Ok(Some(other)) => why.push(format!("{folder} would move it to {other}")),
+                Err(e) => why.push(format!("{folder}/kustomization: {e}")),
+            }
+        }
+        let Some((choice, folder)) = picked else {
+            return Err(Error::input(format!(
+                "answer '{}' (auto): no folder keeps its objects in {ns}: {}; drop one namespace override, or choose with --set {}=...",
+                q.key,
+                why.join("; "),
+                q.key
+            )));
+        };
+        if !why.is_empty() {
+            notes.push(format!(
+                "{} (auto): {choice}, in {folder}, since {}",
+                q.key,
+                why.join("; ")
+            ));
+        }
+        out.values.insert(q.key.clone(), Value::Str(choice));
+    }
+    Ok((out, notes))
 }
 
 /// A plan with refusals is an error, except in a dry run, which reports
@@ -477,9 +556,12 @@ fn pack_path(pack: &Pack, req: &Request) -> Option<String> {
 fn given_answers(req: &Request) -> Result<BTreeMap<String, Raw>> {
     let mut given = BTreeMap::new();
     if let Some(path) = &req.answers_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            Error::input(format!("cannot read answers file {}: {e}", path.display()))
-        })?;
+        let text = crate::tree::read_regular(path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| String::from_utf8(b).map_err(|_| "is not UTF-8".to_string()))
+            .map_err(|e| {
+                Error::input(format!("cannot read answers file {}: {e}", path.display()))
+            })?;
         given.extend(answers::parse_answers_file(
             &text,
             &path.display().to_string(),

@@ -16,9 +16,9 @@ pub const ANSWERS: &str = ".flux-scaffold/answers.yaml";
 pub const FILES: &str = ".flux-scaffold/files.yaml";
 pub const BASE: &str = ".flux-scaffold/base";
 pub const GITIGNORE: &str = ".flux-scaffold/.gitignore";
-/// Keeps a run's lock and temporary files out of commits.
-pub const GITIGNORE_TEXT: &str =
-    "# Written by flux-scaffold: commit this folder, but not a run's lock.\nlock\n";
+/// Keeps a run's lock, journal and temporary files out of commits (a
+/// killed run can leave the last two until the next run removes them).
+pub const GITIGNORE_TEXT: &str = "# Written by flux-scaffold: commit this folder, but not a run's lock,\n# journal or temporary files.\nlock\njournal\ntmp/\n.flux-scaffold-*.tmp\n";
 
 /// `answers.yaml`: what produced the layout.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,30 +130,78 @@ impl FilesFile {
         format!("# Written by flux-scaffold: what it last wrote, for regen. Do not edit.\n{body}")
     }
 
+    /// Parse `files.yaml`. It is committed, so a pull request can change
+    /// it: every entry must pass the containment rule for output paths, or
+    /// the whole file is refused before anything is read or removed.
     pub fn parse(text: &str, origin: &str) -> Result<Self> {
-        serde_yaml::from_str(text).map_err(|e| Error::input(format!("{origin}: {e}")))
+        let files: FilesFile =
+            serde_yaml::from_str(text).map_err(|e| Error::input(format!("{origin}: {e}")))?;
+        for path in files
+            .files
+            .keys()
+            .chain(files.stages.iter().map(|s| &s.path))
+        {
+            crate::tree::check_output(path).map_err(|why| {
+                Error::input(format!(
+                    "{origin}: entry '{}' {why}; refusing to touch it (was the file edited by hand?)",
+                    path.escape_debug()
+                ))
+            })?;
+        }
+        Ok(files)
     }
 }
 
 /// The path of a file's recorded base. The `.base` suffix keeps the copies
-/// out of reach of kustomize and of Flux's manifest discovery.
+/// out of reach of kustomize and of Flux's manifest discovery; a name too
+/// long to take the suffix is replaced by its hash.
 pub fn base_path(path: &str) -> String {
-    format!("{BASE}/{path}.base")
+    let (dir, name) = match path.rsplit_once('/') {
+        Some((d, n)) => (format!("{d}/"), n),
+        None => (String::new(), path),
+    };
+    if name.len() + ".base".len() > crate::tree::NAME_MAX {
+        format!("{BASE}/{dir}{}.base", sha256(name.as_bytes()))
+    } else {
+        format!("{BASE}/{path}.base")
+    }
 }
 
 pub fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// Compare two dotted versions numerically; `None` when either is not one.
+/// Whether version `a` is newer than `b`, comparing the first three dotted
+/// numbers of each (a leading `v` allowed) as numbers of any size. A
+/// version that is not one counts as newer: state from an unknown writer
+/// is not trusted.
 pub fn newer_than(a: &str, b: &str) -> bool {
-    let parse = |s: &str| -> Vec<u64> {
-        s.split(['.', '-', '+'])
-            .take(3)
-            .map(|p| p.parse().unwrap_or(0))
-            .collect()
-    };
-    parse(a) > parse(b)
+    /// The numbers as (length without leading zeros, digits), which order
+    /// like the numbers themselves, however long.
+    fn parse(s: &str) -> Option<Vec<(usize, String)>> {
+        let core = s.strip_prefix(['v', 'V']).unwrap_or(s);
+        let core = core.split(['-', '+']).next().unwrap_or("");
+        let parts: Vec<&str> = core.split('.').collect();
+        if parts.is_empty() || parts.len() > 3 {
+            return None;
+        }
+        let mut out: Vec<(usize, String)> = parts
+            .iter()
+            .map(|p| {
+                (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())).then(|| {
+                    let digits = p.trim_start_matches('0').to_string();
+                    (digits.len(), digits)
+                })
+            })
+            .collect::<Option<_>>()?;
+        out.resize(3, (0, String::new()));
+        Some(out)
+    }
+    match (parse(a), parse(b)) {
+        (Some(a), Some(b)) => a > b,
+        (None, _) => true,
+        (Some(_), None) => false,
+    }
 }
 
 #[cfg(test)]
@@ -164,6 +212,38 @@ mod tests {
     fn versions_compare_numerically() {
         assert!(newer_than("0.10.0", "0.9.1"));
         assert!(!newer_than("0.1.0", "0.1.0"));
+        assert!(newer_than("v2.0.0", "0.1.0"));
+        assert!(newer_than("99999999999999999999999.0.0", "0.1.0"));
+        assert!(newer_than("0.1.10", "0.1.9"));
+        assert!(!newer_than("0.1", "0.1.0"));
+        assert!(newer_than("not-a-version", "0.1.0"));
+        assert!(!newer_than("0.0.9-rc.1", "0.1.0"));
+    }
+
+    #[test]
+    fn tampered_entries_are_refused() {
+        for bad in [
+            "/etc/hostname",
+            "../../etc/hostname",
+            "a/../../x",
+            "..\\x",
+            ".GIT/hooks/x",
+        ] {
+            let text = format!("files:\n  '{bad}':\n    ownership: managed\n");
+            let err = FilesFile::parse(&text, FILES).unwrap_err();
+            assert!(err.message.starts_with(FILES), "{err}");
+        }
+    }
+
+    #[test]
+    fn long_names_get_a_base_within_the_limit() {
+        let name = "a".repeat(255);
+        let p = base_path(&format!("d/{name}"));
+        assert!(
+            p.rsplit('/').next().unwrap().len() <= crate::tree::NAME_MAX,
+            "{p}"
+        );
+        assert_eq!(base_path("d/x.yaml"), ".flux-scaffold/base/d/x.yaml.base");
     }
 
     #[test]

@@ -6,15 +6,111 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The longest file or folder name the file systems the tool writes to accept.
+pub const NAME_MAX: usize = 255;
+
+/// The one containment rule for a path the tool touches, whatever its
+/// source (pack, answers, recorded state, discovery): relative, `/`
+/// separators only (no `\\`), no `..` or `.` parts, no empty part, no
+/// control character, no part over [`NAME_MAX`] bytes. Returns why not.
+pub fn check_relative(rel: &str) -> std::result::Result<(), String> {
+    if rel.is_empty() {
+        return Err("is empty".into());
+    }
+    if rel.starts_with('/') {
+        return Err("is absolute".into());
+    }
+    if rel.contains('\\') {
+        return Err("holds a backslash".into());
+    }
+    if rel.chars().any(char::is_control) {
+        return Err("holds a control character".into());
+    }
+    for part in rel.split('/') {
+        match part {
+            "" => return Err("holds an empty part (`//` or a trailing `/`)".into()),
+            "." | ".." => return Err(format!("holds `{part}`")),
+            p if p.len() > NAME_MAX => {
+                return Err(format!("holds a name longer than {NAME_MAX} bytes"));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// [`check_relative`], and no part is a reserved name ([`is_reserved`]):
+/// the rule for every path the tool writes as output.
+pub fn check_output(rel: &str) -> std::result::Result<(), String> {
+    check_relative(rel)?;
+    if rel.split('/').any(is_reserved) {
+        return Err("enters .git or .flux-scaffold".into());
+    }
+    Ok(())
+}
+
+/// Read a regular file without ever blocking on a special one: opened
+/// non-blocking, checked with `fstat` on the open file, so a FIFO, device or
+/// socket is refused (kind `InvalidInput`) before a byte is read.
+pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let mut f = opts.open(path)?;
+    let meta = f.metadata()?;
+    if meta.is_dir() {
+        return Err(std::io::ErrorKind::IsADirectory.into());
+    }
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let mut out = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    f.read_to_end(&mut out)?;
+    Ok(out)
+}
+
+fn not_regular() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        "not a regular file (a FIFO, device or socket); refusing to read it",
+    )
+}
+
+/// An error from [`read_regular`] as the crate's error: a special file is
+/// bad input (exit 2), anything else an I/O failure (exit 3).
+pub fn read_error(path: &Path, e: &std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::InvalidInput {
+        Error::input(format!("{}: {e}", path.display()))
+    } else {
+        Error::io(path, "read", e)
+    }
+}
+
+/// Folder names no answer and no pack may write into: Git's and the
+/// tool's own state, in any case (case-insensitive file systems).
+pub fn is_reserved(part: &str) -> bool {
+    part.eq_ignore_ascii_case(".git") || part.eq_ignore_ascii_case(crate::state::DIR)
+}
+
 /// One entry of a folder listing.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {
     pub name: String,
+    /// A folder, or a symbolic link to one.
     pub is_dir: bool,
+    /// A symbolic link (Flux's source-controller leaves these out of the
+    /// artifact it serves).
+    pub symlink: bool,
 }
 
 pub trait Tree {
-    /// The bytes of a file, or None when nothing is there.
+    /// The bytes of a file, or None when no file is there (nothing, or a
+    /// folder).
     fn read(&self, rel: &str) -> Result<Option<Vec<u8>>>;
     /// The entries of a folder, sorted; empty when it does not exist.
     fn list(&self, rel: &str) -> Result<Vec<Entry>>;
@@ -36,9 +132,15 @@ impl DiskTree {
         &self.root
     }
 
-    /// The full path of `rel`, refusing any symbolic link on the way that
-    /// leads outside the root.
+    /// The full path of `rel` (`""` is the root itself), which must pass
+    /// [`check_relative`], refusing any symbolic link on the way that leads
+    /// outside the root.
     pub fn resolve(&self, rel: &str) -> Result<PathBuf> {
+        if rel.is_empty() {
+            return Ok(self.root.clone());
+        }
+        check_relative(rel)
+            .map_err(|why| Error::input(format!("path '{rel}' {why}: refusing to touch it")))?;
         let full = self.root.join(rel);
         let root_real = match self.root.canonicalize() {
             Ok(r) => r,
@@ -66,19 +168,51 @@ impl DiskTree {
     }
 }
 
+/// A path looked up in the target (a kustomization entry joined to its
+/// folder, say) in the form the containment rule takes: `.` and empty parts
+/// dropped, `..` applied. None when it leads above the root or breaks the
+/// rule otherwise (a URL, a backslash, a name too long): no file of the
+/// target is there, and nothing outside it is ever read.
+fn lookup(rel: &str) -> Option<String> {
+    if rel.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for p in rel.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    let norm = parts.join("/");
+    (norm.is_empty() || check_relative(&norm).is_ok()).then_some(norm)
+}
+
 impl Tree for DiskTree {
     fn read(&self, rel: &str) -> Result<Option<Vec<u8>>> {
-        let path = self.resolve(rel)?;
-        match std::fs::read(&path) {
+        let Some(rel) = lookup(rel) else {
+            return Ok(None);
+        };
+        let path = self.resolve(&rel)?;
+        match read_regular(&path) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Ok(None),
-            Err(e) => Err(Error::io(&path, "read", &e)),
+            // A folder is not a file: nothing is there to read (a write
+            // there is refused by apply, naming the folder).
+            Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => Ok(None),
+            Err(e) => Err(read_error(&path, &e)),
         }
     }
 
     fn list(&self, rel: &str) -> Result<Vec<Entry>> {
-        let path = self.resolve(rel)?;
+        let Some(rel) = lookup(rel) else {
+            return Ok(Vec::new());
+        };
+        let path = self.resolve(&rel)?;
         let rd = match std::fs::read_dir(&path) {
             Ok(rd) => rd,
             Err(e)
@@ -95,9 +229,11 @@ impl Tree for DiskTree {
         for entry in rd {
             let entry = entry.map_err(|e| Error::io(&path, "read folder", &e))?;
             let is_dir = entry.path().is_dir();
+            let symlink = entry.file_type().is_ok_and(|t| t.is_symlink());
             out.push(Entry {
                 name: entry.file_name().to_string_lossy().into_owned(),
                 is_dir,
+                symlink,
             });
         }
         out.sort();
@@ -130,10 +266,12 @@ impl Tree for MemTree {
                 Some((dir, _)) => Entry {
                     name: dir.to_string(),
                     is_dir: true,
+                    symlink: false,
                 },
                 None => Entry {
                     name: rest.to_string(),
                     is_dir: false,
+                    symlink: false,
                 },
             })
             .collect();
@@ -172,7 +310,7 @@ impl Tree for Overlay<'_> {
         } else {
             format!("{rel}/")
         };
-        let mut out: BTreeMap<String, bool> = BTreeMap::new();
+        let mut out: BTreeMap<String, (bool, bool)> = BTreeMap::new();
         for e in self.base.list(rel)? {
             let path = format!("{prefix}{}", e.name);
             if e.is_dir {
@@ -181,10 +319,10 @@ impl Tree for Overlay<'_> {
                     .keys()
                     .any(|k| k.starts_with(&format!("{path}/")));
                 if !touched || self.holds_files(&path)? {
-                    out.insert(e.name, true);
+                    out.insert(e.name, (true, e.symlink));
                 }
             } else if !matches!(self.changes.get(&path), Some(None)) {
-                out.insert(e.name, false);
+                out.insert(e.name, (false, e.symlink));
             }
         }
         for (path, content) in &self.changes {
@@ -193,14 +331,45 @@ impl Tree for Overlay<'_> {
             }
             if let Some(rest) = path.strip_prefix(&prefix) {
                 match rest.split_once('/') {
-                    Some((dir, _)) => out.insert(dir.to_string(), true),
-                    None => out.insert(rest.to_string(), false),
+                    Some((dir, _)) => out.insert(dir.to_string(), (true, false)),
+                    None => out.insert(rest.to_string(), (false, false)),
                 };
             }
         }
         Ok(out
             .into_iter()
-            .map(|(name, is_dir)| Entry { name, is_dir })
+            .map(|(name, (is_dir, symlink))| Entry {
+                name,
+                is_dir,
+                symlink,
+            })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_never_leave_the_root() {
+        assert_eq!(lookup("a/./b//c").as_deref(), Some("a/b/c"));
+        assert_eq!(lookup("a/../b").as_deref(), Some("b"));
+        assert_eq!(lookup("a/../../x"), None);
+        assert_eq!(lookup("/etc/hostname"), None);
+        assert_eq!(lookup("a\\..\\x"), None);
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("outside.txt"), "secret").unwrap();
+        let root = tmp.path().join("repo");
+        std::fs::create_dir_all(root.join("infra")).unwrap();
+        let tree = DiskTree::new(&root);
+        // A kustomization entry joined to its folder, as the planner does.
+        assert_eq!(tree.read("infra/../../outside.txt").unwrap(), None);
+        assert_eq!(tree.read("infra/https://example.com/x.yaml").unwrap(), None);
+        assert!(tree.list("infra/../..").unwrap().is_empty());
+        assert!(
+            tree.resolve("infra/../../outside.txt").is_err(),
+            "writes refuse it"
+        );
     }
 }

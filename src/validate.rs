@@ -240,13 +240,13 @@ pub fn path(v: &str) -> Result<(), String> {
     if trimmed.split('/').any(is_reserved) {
         return Err("must not point into .git or .flux-scaffold".into());
     }
-    Ok(())
+    crate::tree::check_output(trimmed).map_err(|why| format!("must be a plain path: it {why}"))
 }
 
 /// Folder names no answer and no pack may write into: Git's, and the
-/// tool's own state.
+/// tool's own state, in any case.
 pub fn is_reserved(part: &str) -> bool {
-    part == ".git" || part == ".flux-scaffold"
+    crate::tree::is_reserved(part)
 }
 
 /// The canonical form of a path answer: no leading `./`, no trailing `/`.

@@ -556,7 +556,8 @@ fn merge_keys_in_the_infrastructure_kustomization_are_refused() {
         flux2_example(tmp.path());
         let p = tmp.path().join("infrastructure/kustomization.yaml");
         std::fs::write(&p, text).unwrap();
-        let out = init(tmp.path(), &[]);
+        // Asked to patch it, the tool refuses.
+        let out = init(tmp.path(), &["exception_stage=infra"]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(
@@ -567,6 +568,15 @@ fn merge_keys_in_the_infrastructure_kustomization_are_refused() {
         assert!(
             !tmp.path()
                 .join("infrastructure/flux-exception.yaml")
+                .exists()
+        );
+        // By default it finds the place that needs no such patch.
+        let out = init(tmp.path(), &[]);
+        assert_success(&out);
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), text, "left as it was");
+        assert!(
+            tmp.path()
+                .join("prerequisites/flux-exception.yaml")
                 .exists()
         );
     }

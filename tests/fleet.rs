@@ -31,12 +31,16 @@ fn check_all_reports_each_layout_and_one_exit_code() {
     layout(root, "clusters/prod", &[]);
     layout(root, "clusters/staging", &["iac=terraform"]);
     layout(root, "teams/a/gitops", &["pod_identity=aks-addon"]);
-    // Not searched: hidden folders, vendored trees, ignored folders.
+    // Not searched: .git, and folders the .gitignore files ignore.
     layout(root, ".git/modules/x", &[]);
     layout(root, "node_modules/pkg", &[]);
     layout(root, "scratch/old", &[]);
     layout(root, "teams/tmp-copy", &[]);
-    std::fs::write(root.join(".gitignore"), "# local\nscratch/\n").unwrap();
+    std::fs::write(
+        root.join(".gitignore"),
+        "# local\nscratch/\nnode_modules/\n",
+    )
+    .unwrap();
     std::fs::write(root.join("teams/.gitignore"), "/tmp-*\n").unwrap();
 
     let ok = all(root, &["--check"]);
@@ -126,4 +130,101 @@ fn an_empty_root_has_nothing_to_check() {
     let out = all(tmp.path(), &["--check"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 layouts"));
+}
+
+/// The layouts `regen --check --all` reports, by folder.
+fn reported(root: &Path) -> (Option<i32>, Vec<String>) {
+    let out = all(root, &["--check", "--format", "json"]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let dirs = r["layouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["dir"].as_str().unwrap().to_string())
+        .collect();
+    (out.status.code(), dirs)
+}
+
+#[test]
+fn discovery_follows_gitignore_semantics_and_skips_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for rel in [
+        "clusters/prod",
+        "clusters/dev",
+        "deep/myscratch",
+        "deep/a/b/scratch",
+        "target/layout",
+        "vendor/layout",
+        ".config/layout",
+        "teams/new",
+        "teams/old",
+    ] {
+        layout(root, rel, &[]);
+    }
+    std::fs::write(
+        root.join(".gitignore"),
+        "clusters/*\n!clusters/prod/\ndeep/**/scratch\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("teams/.gitignore"), "old/\n").unwrap();
+    let (code, dirs) = reported(root);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        dirs,
+        [
+            ".config/layout",
+            "clusters/prod",
+            "deep/myscratch",
+            "target/layout",
+            "teams/new",
+            "vendor/layout",
+        ]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_folder_is_an_error_not_a_skip() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    layout(root, "readable", &[]);
+    layout(root, "locked/inside", &[]);
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(root.join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Root reads every folder: run as an ordinary user to make one unreadable.
+    let mut cmd = if runs_as_root() {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(bin().get_program());
+        c
+    } else {
+        bin()
+    };
+    let out = cmd
+        .env("NO_COLOR", "1")
+        .args(["regen", "--check", "--all"])
+        .arg(root)
+        .output()
+        .unwrap();
+    std::fs::set_permissions(root.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("error     locked"), "{text}");
+    assert!(text.contains("readable"), "{text}");
+}
+
+/// Whether the tests run as root (whom no folder permission stops).
+fn runs_as_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }

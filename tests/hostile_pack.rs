@@ -4,40 +4,7 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
-
-fn pack(dir: &Path, files_yaml: &str, templates: &[(&str, &str)]) {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(
-        dir.join("pack.yaml"),
-        format!("name: hostile\nversion: \"1\"\nquestions:\n  - key: name\n    prompt: Name?\n    type: string\n    default: ok\nfiles:\n{files_yaml}"),
-    )
-    .unwrap();
-    for (rel, text) in templates {
-        let p = dir.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-}
-
-fn run(pack_dir: &Path, target: &Path, sets: &[&str]) -> std::process::Output {
-    let mut c = bin();
-    c.args(["init", "--no-input", "--pack"])
-        .arg(pack_dir)
-        .arg(target);
-    for s in sets {
-        c.arg("--set").arg(s);
-    }
-    c.output().unwrap()
-}
-
-fn refused(out: &std::process::Output, says: &str) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains(says), "{says:?} in {err}");
-}
 
 #[test]
 fn output_paths_stay_inside_the_target() {
@@ -54,13 +21,13 @@ fn output_paths_stay_inside_the_target() {
     for (path, sets) in cases {
         let tmp = tempfile::tempdir().unwrap();
         let p = tmp.path().join("pack");
-        pack(
+        hostile_pack(
             &p,
             &format!("  - template: t.txt\n    path: {path:?}\n"),
             &[("t.txt", "x\n")],
         );
         let target = tmp.path().join("a/b/target");
-        let out = run(&p, &target, sets);
+        let out = run_pack(&p, &target, sets);
         refused(&out, "not inside the target folder");
         assert!(!target.exists(), "{path}");
         assert!(
@@ -89,7 +56,7 @@ fn pack_reads_stay_inside_the_pack() {
         ("  - template: inc.txt\n    path: x.txt\n", "inc.txt"),
     ] {
         let p = tmp.path().join(format!("pack-{}", spec.len()));
-        pack(
+        hostile_pack(
             &p,
             spec,
             &[("inc.txt", "{% include \"../secret.txt\" %}\n")],
@@ -97,7 +64,7 @@ fn pack_reads_stay_inside_the_pack() {
         #[cfg(unix)]
         std::os::unix::fs::symlink(tmp.path().join("secret.txt"), p.join("link.txt")).unwrap();
         let target = tmp.path().join(format!("target-{}", spec.len()));
-        let out = run(&p, &target, &[]);
+        let out = run_pack(&p, &target, &[]);
         refused(&out, says);
         assert!(!target.exists());
     }
@@ -139,6 +106,6 @@ fn a_broken_manifest_is_a_clear_error() {
         "name: x\nversion: \"1\"\nfiles:\n  - template: a\n    path: b\n    surprise: 1\n",
     )
     .unwrap();
-    let out = run(&p, &tmp.path().join("t"), &[]);
+    let out = run_pack(&p, &tmp.path().join("t"), &[]);
     refused(&out, "surprise");
 }

@@ -56,19 +56,19 @@ fn check_crds(built: &str) {
             "disabled"
         );
     }
-    if let Some(shared) = shared() {
-        let text = std::fs::read_to_string(
-            shared.join("reference/aad-pod-identity-v1.8.17-charts-crds-crd.yaml"),
-        )
-        .unwrap();
-        let upstream = documents(&text);
-        for (ours, theirs) in crds.iter().zip(&upstream) {
-            assert_eq!(
-                ours["spec"], theirs["spec"],
-                "CRD spec differs from upstream"
-            );
-            assert_eq!(ours["metadata"]["name"], theirs["metadata"]["name"]);
-        }
+    let shared = shared();
+    let text = std::fs::read_to_string(
+        shared.join("reference/aad-pod-identity-v1.8.17-charts-crds-crd.yaml"),
+    )
+    .unwrap();
+    let upstream = documents(&text);
+    assert!(!upstream.is_empty(), "the upstream CRDs were read");
+    for (ours, theirs) in crds.iter().zip(&upstream) {
+        assert_eq!(
+            ours["spec"], theirs["spec"],
+            "CRD spec differs from upstream"
+        );
+        assert_eq!(ours["metadata"]["name"], theirs["metadata"]["name"]);
     }
 }
 
@@ -404,37 +404,80 @@ fn folder_without_kustomization_keeps_what_it_held() {
 }
 
 #[test]
-fn a_namespace_override_that_would_move_the_exception_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let infra = tmp.path().join("infrastructure");
-    std::fs::create_dir_all(&infra).unwrap();
-    let text = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: infra\nresources: []\n";
-    std::fs::write(infra.join("kustomization.yaml"), text).unwrap();
-    let out = init(tmp.path(), &[]);
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("namespace: infra") && err.contains("flux-system"),
-        "{err}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(infra.join("kustomization.yaml")).unwrap(),
-        text
-    );
-    assert!(!tmp.path().join("prerequisites").exists());
-    // Overriding to the Flux namespace itself is fine, and the build proves it.
-    std::fs::write(
-        infra.join("kustomization.yaml"),
-        text.replace("namespace: infra", "namespace: flux-system"),
-    )
-    .unwrap();
-    assert!(init(tmp.path(), &[]).status.success());
-    let built = kustomize_build(&infra);
-    assert!(
-        exceptions(&built)
-            .iter()
-            .all(|e| e["metadata"]["namespace"] == "flux-system")
-    );
+fn a_namespace_override_sends_the_exception_to_the_prerequisites_stage() {
+    let with_component = |root: &std::path::Path| {
+        let comp = root.join("infrastructure/ns");
+        std::fs::create_dir_all(&comp).unwrap();
+        std::fs::write(
+            comp.join("kustomization.yaml"),
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamespace: infra\n",
+        )
+        .unwrap();
+    };
+    let styles: [(&str, &str, bool); 4] = [
+        (
+            "top-level",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: infra\nresources: []\n",
+            false,
+        ),
+        (
+            "with labels",
+            "namespace: infra\ncommonLabels:\n  team: a\nlabels:\n- pairs:\n    tier: x\nresources: []\n",
+            false,
+        ),
+        ("component", "resources: []\ncomponents:\n- ns\n", true),
+        (
+            "transformer",
+            "resources: []\ntransformers:\n- |-\n  apiVersion: builtin\n  kind: NamespaceTransformer\n  metadata:\n    name: ns\n    namespace: infra\n",
+            false,
+        ),
+    ];
+    for (style, text, component) in styles {
+        let tmp = tempfile::tempdir().unwrap();
+        let infra = tmp.path().join("infrastructure");
+        std::fs::create_dir_all(&infra).unwrap();
+        std::fs::write(infra.join("kustomization.yaml"), text).unwrap();
+        if component {
+            with_component(tmp.path());
+        }
+        // Asked for the infrastructure stage, the tool refuses: NMI would not
+        // see the exception outside the Flux namespace.
+        let out = init(tmp.path(), &["exception_stage=infra"]);
+        assert_eq!(out.status.code(), Some(2), "{style}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("infra") && err.contains("flux-system"),
+            "{style}: {err}"
+        );
+        assert!(!tmp.path().join("prerequisites").exists(), "{style}");
+        // By default it goes where nothing moves it, and says so.
+        let out = init(tmp.path(), &[]);
+        assert_success(&out);
+        let report = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            report.contains("exception_stage (auto): prereqs"),
+            "{style}: {report}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(infra.join("kustomization.yaml")).unwrap(),
+            text,
+            "{style}: the user's kustomization is untouched"
+        );
+        let built = kustomize_build(&tmp.path().join("prerequisites"));
+        let ex = exceptions(&built);
+        assert_eq!(ex.len(), 2, "{style}");
+        assert!(
+            ex.iter()
+                .all(|e| e["metadata"]["namespace"] == "flux-system"),
+            "{style}"
+        );
+        // The prerequisites stage runs before the infrastructure stage.
+        let sh = std::fs::read_to_string(tmp.path().join("iac/flux-configuration.sh")).unwrap();
+        assert!(
+            sh.contains("name=infra path=./infrastructure depends_on=prereqs"),
+            "{sh}"
+        );
+    }
 }
 
 #[test]

@@ -46,6 +46,7 @@ fn full_session_helm_vendored_bicep() {
     accept(&mut p, "Which namespace does the Flux extension run in?");
     accept(&mut p, "Folder of the prerequisites stage?");
     accept(&mut p, "Folder of the infrastructure stage?");
+    accept(&mut p, "Which stage holds the AzurePodIdentityException?");
     accept(&mut p, "Which environments");
     accept(&mut p, "Folder of the apps stage?");
     accept(&mut p, "Apps folder of each environment");
@@ -144,6 +145,7 @@ fn invalid_answer_is_explained_and_asked_again() {
     for prompt in [
         "Folder of the prerequisites stage?",
         "Folder of the infrastructure stage?",
+        "Which stage holds the AzurePodIdentityException?",
         "Which environments",
         "Folder of the apps stage?",
         "Apps folder of each environment",

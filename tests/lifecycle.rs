@@ -652,7 +652,7 @@ fn a_component_that_moves_the_exceptions_is_refused() {
     let built = flux::build(root, "infrastructure").unwrap();
     assert_eq!(built[0]["metadata"]["namespace"], "infra");
     let snap = snapshot(root);
-    let out = init(root, &[]);
+    let out = init(root, &["exception_stage=infra"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -660,6 +660,18 @@ fn a_component_that_moves_the_exceptions_is_refused() {
         "{err}"
     );
     assert_eq!(snapshot(root), snap);
+    // auto puts it where nothing moves it.
+    assert_success(&init(root, &[]));
+    let built = flux::build(root, "prerequisites").unwrap();
+    let ex: Vec<_> = built
+        .iter()
+        .filter(|o| o["kind"] == "AzurePodIdentityException")
+        .collect();
+    assert_eq!(ex.len(), 2);
+    assert!(
+        ex.iter()
+            .all(|o| o["metadata"]["namespace"] == "flux-system")
+    );
 }
 
 /// Moving a stage's folder would make Flux prune what only the old one applied.
@@ -741,5 +753,47 @@ fn an_entry_listed_by_hand_goes_with_the_file() {
     assert_eq!(
         read(root, "infrastructure/kustomization.yaml"),
         "resources:\n- top.yaml\n"
+    );
+}
+
+/// Flux never sees what its source-controller leaves out of the artifact:
+/// symbolic links, `.sourceignore` patterns, its default exclusions.
+#[test]
+fn what_the_artifact_leaves_out_is_not_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(root, "infrastructure/real/a.yaml", &cm("a"));
+    std::os::unix::fs::symlink("real", root.join("infrastructure/link")).unwrap();
+    write(
+        root,
+        "infrastructure/tests/fixture.yaml",
+        "not: kubernetes\n",
+    );
+    write(root, "infrastructure/.sops.yaml", "creation_rules: []\n");
+    write(
+        root,
+        ".sourceignore",
+        "# test fixtures\ninfrastructure/tests/\n",
+    );
+    assert_success(&init(root, &[]));
+    let k = read(root, "infrastructure/kustomization.yaml");
+    assert_eq!(
+        k,
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- real/a.yaml\n- flux-exception.yaml\n"
+    );
+    flux::build(root, "infrastructure").unwrap();
+    // An entry through a symbolic link points at nothing Flux has: a stage
+    // broken before the run is reported (the run did not break it).
+    write(
+        root,
+        "infrastructure/kustomization.yaml",
+        &k.replace("- real/a.yaml\n", "- link/a.yaml\n"),
+    );
+    let out = regen(root, &["--set", "pod_identity=aks-addon"]);
+    assert_success(&out);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("Flux cannot build infrastructure") && report.contains("symbolic link"),
+        "{report}"
     );
 }

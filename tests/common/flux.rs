@@ -54,6 +54,10 @@ fn copy_tree(from: &Path, to: &Path) {
             continue;
         }
         let (src, dst) = (e.path(), to.join(&name));
+        if src.is_symlink() {
+            // The source-controller leaves symbolic links out of the artifact.
+            continue;
+        }
         if src.is_dir() {
             std::fs::create_dir_all(&dst).unwrap();
             copy_tree(&src, &dst);

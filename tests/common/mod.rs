@@ -95,10 +95,17 @@ pub fn documents(yaml: &str) -> Vec<serde_yaml::Value> {
         .collect()
 }
 
-/// ../shared beside the project root, when it exists.
-pub fn shared() -> Option<PathBuf> {
+/// ../shared beside the project root: the reference schemas and the
+/// corpus some tests check against. Its absence fails those tests loudly
+/// rather than letting them pass without checking anything.
+pub fn shared() -> PathBuf {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    p.is_dir().then_some(p)
+    assert!(
+        p.join("reference").is_dir() && p.join("corpus").is_dir(),
+        "{} (reference/ and corpus/) must be present to run this test",
+        p.display()
+    );
+    p
 }
 
 /// Every file below `root` (relative paths, sorted), skipping `.flux-scaffold`.
@@ -163,4 +170,56 @@ pub fn flux2_example(root: &Path) {
         "apps/staging/kustomization.yaml",
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n",
     );
+}
+
+/// A pack in `dir` with one string question `name` (default `ok`), the
+/// `files:` entries `files_yaml`, and the files `templates`.
+pub fn hostile_pack(dir: &Path, files_yaml: &str, templates: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(
+        dir.join("pack.yaml"),
+        format!("name: hostile\nversion: \"1\"\nquestions:\n  - key: name\n    prompt: Name?\n    type: string\n    default: ok\nfiles:\n{files_yaml}"),
+    )
+    .unwrap();
+    for (rel, text) in templates {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+}
+
+/// A [`hostile_pack`] that writes `x\n` to `path`.
+pub fn one_file_pack(dir: &Path, path: &str) {
+    hostile_pack(
+        dir,
+        &format!("  - template: t.txt\n    path: {path:?}\n"),
+        &[("t.txt", "x\n")],
+    );
+}
+
+/// `flux-scaffold init --no-input --pack PACK TARGET --set ...`, run.
+pub fn run_pack(pack_dir: &Path, target: &Path, sets: &[&str]) -> std::process::Output {
+    let mut c = bin();
+    c.args(["init", "--no-input", "--pack"])
+        .arg(pack_dir)
+        .arg(target);
+    for s in sets {
+        c.arg("--set").arg(s);
+    }
+    c.output().unwrap()
+}
+
+/// Panics unless the run was refused as bad input (exit 2) with one line
+/// that says `says`.
+pub fn refused(out: &std::process::Output, says: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(says), "{says:?} in {err}");
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+}
+
+/// A FIFO at `path`.
+pub fn mkfifo(path: &Path) {
+    let st = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(st.success());
 }
