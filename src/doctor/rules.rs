@@ -362,8 +362,7 @@ impl Ctx<'_> {
                     }
                 }
             }
-            if covered.len() == 1 {
-                let (value, e) = covered.into_iter().next().unwrap_or_default_pair();
+            if let [(value, e)] = covered.into_iter().collect::<Vec<_>>()[..] {
                 let other = EXTENSION_LABELS
                     .iter()
                     .map(|(_, v)| *v)
@@ -768,16 +767,6 @@ impl Ctx<'_> {
                 );
             }
         }
-    }
-}
-
-trait PairDefault<'a> {
-    fn unwrap_or_default_pair(self) -> (&'a str, &'a Exception);
-}
-
-impl<'a> PairDefault<'a> for Option<(&'a str, &'a Exception)> {
-    fn unwrap_or_default_pair(self) -> (&'a str, &'a Exception) {
-        self.expect("one entry")
     }
 }
 
