@@ -109,6 +109,26 @@ az k8s-configuration flux create -g rg -c aks -t managedClusters -n config --nam
   --kustomization name=apps path=./apps depends_on=infra prune=true sync_interval=10m
 ";
 
+/// Flux Kustomization objects (upstream Flux, no extension) for `good()`'s stages.
+const UPSTREAM_FLUX: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: prereqs
+  namespace: flux-system
+spec:
+  path: ./prerequisites
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: infra
+  namespace: flux-system
+spec:
+  dependsOn:
+    - name: prereqs
+  path: ./infrastructure
+";
+
 /// A hand-made repository with nothing wrong: Helm-installed Pod
 /// Identity, CRDs in a protected prerequisites stage, both exceptions.
 fn good() -> Vec<(String, String)> {
@@ -279,24 +299,7 @@ fn fs003_exception_labels_that_match_no_flux_pod() {
         "the extension's pods do not carry part-of"
     );
     // Upstream Flux (Flux objects, no extension): part-of: flux is right.
-    let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: prereqs
-  namespace: flux-system
-spec:
-  path: ./prerequisites
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: infra
-  namespace: flux-system
-spec:
-  dependsOn:
-    - name: prereqs
-  path: ./infrastructure
-";
+    let flux = UPSTREAM_FLUX;
     let ex = EXCEPTIONS
         .replace(
             "app.kubernetes.io/name: flux-extension",
@@ -799,25 +802,7 @@ fn text_output_and_exit_codes() {
 
 #[test]
 fn fs002_through_target_namespace_and_merge_keys() {
-    let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: prereqs
-  namespace: flux-system
-spec:
-  path: ./prerequisites
----
-apiVersion: kustomize.toolkit.fluxcd.io/v1
-kind: Kustomization
-metadata:
-  name: infra
-  namespace: flux-system
-spec:
-  dependsOn:
-    - name: prereqs
-  path: ./infrastructure
-  targetNamespace: platform
-";
+    let flux = &format!("{UPSTREAM_FLUX}  targetNamespace: platform\n");
     let ex = EXCEPTIONS
         .replace(
             "app.kubernetes.io/name: flux-extension",
