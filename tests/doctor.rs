@@ -361,6 +361,10 @@ fn fs005_fs006_remote_crds_unpinned_or_v1beta1() {
     assert_eq!(rules(&run("v1.7.5")), BTreeSet::from(["FS006".to_string()]));
     assert_eq!(rules(&run("v1.5.5")), BTreeSet::from(["FS006".to_string()]));
     assert!(run("v1.8.17").is_empty());
+    assert!(
+        run("${CRDS_VERSION}").is_empty(),
+        "an expression is not judged"
+    );
     assert!(run("0123456789abcdef0123456789abcdef01234567").is_empty());
 }
 

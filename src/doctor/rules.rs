@@ -433,7 +433,10 @@ impl Ctx<'_> {
     // FS005, FS006, FS007 (remote)
     fn remote_crds(&mut self) {
         for r in &self.facts.remote_crds {
+            // A ref written as a template or variable expression cannot be judged.
+            let expression = r.git_ref.contains(['{', '$', '"', '~']);
             match release(&r.git_ref) {
+                _ if expression => {}
                 Some((1, 8, _)) => {}
                 Some((1, minor, _)) if (6..=7).contains(&minor) => self.out.push(
                     Finding::new(
