@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet
 for dir in examples/*/; do
+  [ -f "${dir}answers.yaml" ] || continue   # examples/ci holds CI files, not a layout
   rm -rf "${dir}tree"
   ./target/debug/flux-scaffold init --no-input --quiet --answers "${dir}answers.yaml" "${dir}tree" >/dev/null
   echo "updated ${dir}tree"

@@ -59,6 +59,9 @@ pub enum Command {
     /// Re-render DIR from its recorded answers with the current packs, keeping your edits
     #[command(after_help = REGEN_EXAMPLES)]
     Regen(RegenArgs),
+    /// Diagnose a repository (generated or not) for the Pod Identity + Flux failure class
+    #[command(after_help = DOCTOR_EXAMPLES)]
+    Doctor(DoctorArgs),
     /// List, show and export template packs
     #[command(
         subcommand,
@@ -144,6 +147,46 @@ pub struct RegenArgs {
     pub jobs: Option<usize>,
 }
 
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// Folder of the repository
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
+    pub format: DoctorFormat,
+    /// Exit 1 when a finding is at or above this severity
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DoctorFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+const DOCTOR_EXAMPLES: &str = "Examples:
+  # Check the repository in this folder:
+  flux-scaffold doctor
+
+  # In CI, for GitHub code scanning:
+  flux-scaffold doctor --format sarif . > doctor.sarif
+
+  # Fail on warnings too:
+  flux-scaffold doctor --fail-on warning ./gitops
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage, 3 I/O.";
+
 #[derive(Subcommand, Debug)]
 pub enum PacksCommand {
     /// List the built-in packs
@@ -223,6 +266,7 @@ fn run(cli: Cli, color: bool) -> Result<i32, Error> {
     match cli.command {
         Command::Init(args) => init(args, color),
         Command::Regen(args) => regen(args, color),
+        Command::Doctor(args) => doctor(args, color),
         Command::Packs(cmd) => packs_cmd::run(cmd),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
@@ -240,6 +284,24 @@ fn run(cli: Cli, color: bool) -> Result<i32, Error> {
             Ok(0)
         }
     }
+}
+
+fn doctor(args: DoctorArgs, color: bool) -> Result<i32, Error> {
+    use crate::doctor::{self, Severity, report};
+    let findings = doctor::run(&args.dir)?;
+    let text = match args.format {
+        DoctorFormat::Text => report::text(&findings, color),
+        DoctorFormat::Json => report::json(&findings),
+        DoctorFormat::Sarif => report::sarif(&findings),
+    };
+    write_stdout(text.as_bytes())?;
+    let level = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Note => Some(Severity::Note),
+        FailOn::Never => None,
+    };
+    Ok(doctor::exit_code(&findings, level))
 }
 
 fn request(dir: PathBuf, c: &Common, check: bool) -> Request {

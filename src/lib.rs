@@ -10,6 +10,7 @@ pub mod applied;
 pub mod apply;
 pub mod cli;
 pub mod dialect;
+pub mod doctor;
 pub mod error;
 pub mod escape;
 pub mod expr;
