@@ -106,6 +106,18 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
         // The same answers: each keeps the form and standing it has in the
         // record (a multi-choice given in another order is the same choice).
         for (k, v) in prev.answers.answers.iter().chain(&prev.answers.defaults) {
+            let is_ref = pack
+                .manifest
+                .questions
+                .iter()
+                .any(|q| &q.key == k && q.kind == crate::pack::QuestionType::GitRef);
+            if let (Some(Value::Str(now)), Value::Str(was)) = (answers.values.get(k), v)
+                && is_ref
+                && now != was
+                && crate::validate::git_ref(now).ok() == crate::validate::git_ref(was).ok()
+            {
+                answers.values.insert(k.clone(), v.clone());
+            }
             if let (Some(Value::List(now)), Value::List(was)) = (answers.values.get(k), v)
                 && now.len() == was.len()
                 && now.iter().all(|x| was.contains(x))
@@ -157,6 +169,10 @@ fn refuse_changed_given(prev: &State, pack: &Pack, given: &BTreeMap<String, Raw>
                 if q.kind == crate::pack::QuestionType::MultiChoice =>
             {
                 a.len() == b.len() && a.iter().all(|x| b.contains(x))
+            }
+            // A bare name is a branch: `main` is `branch:main`.
+            (Value::Str(a), Some(Value::Str(b))) if q.kind == crate::pack::QuestionType::GitRef => {
+                crate::validate::git_ref(a).ok() == crate::validate::git_ref(b).ok()
             }
             (n, Some(w)) => n == w,
             (_, None) => false,
@@ -213,7 +229,17 @@ fn refuse_changed_answers(prev: &State, pack: &Pack, answers: &Answers) -> Resul
             }
             _ => a == b,
         };
-        if now != was && !(multi && same_set(now, was)) {
+        let same_ref = match (now, was) {
+            (Some(Value::Str(a)), Some(Value::Str(b))) => {
+                pack.manifest
+                    .questions
+                    .iter()
+                    .any(|q| &q.key == k && q.kind == crate::pack::QuestionType::GitRef)
+                    && crate::validate::git_ref(a).ok() == crate::validate::git_ref(b).ok()
+            }
+            _ => false,
+        };
+        if now != was && !(multi && same_set(now, was)) && !same_ref {
             let show = |v: Option<&Value>| v.map_or("(none)".to_string(), Value::to_flag_text);
             differ.push(format!("{k} (recorded {}, now {})", show(was), show(now)));
         }

@@ -729,6 +729,8 @@ fn init_again_never_replaces_a_base() {
     let snap = snapshot(root);
     assert_success(&init(root, &[]));
     assert_success(&init(root, &["iac=az-cli,bicep"]));
+    // A bare name is a branch: the same answer as the recorded branch:main.
+    assert_success(&init(root, &["git_ref=main"]));
     assert_eq!(
         snapshot(root),
         snap,
