@@ -179,7 +179,7 @@ fn build_in(tree: &dyn Tree, raw: &dyn Tree, dir: &str) -> Result<Build> {
     let mut b = Builder {
         tree,
         raw,
-        filter: Artifact::of(tree)?,
+        filter: Artifact::of(raw, dir)?,
         out: Build::default(),
         visiting: Vec::new(),
     };
@@ -267,7 +267,7 @@ pub fn generated_entries(
     dir: &str,
 ) -> Result<std::result::Result<Vec<String>, String>> {
     let mut out = Vec::new();
-    let filter = Artifact::of(tree)?;
+    let filter = Artifact::of(tree, dir)?;
     if let Err(e) = walk(tree, &filter, dir, "", &mut out)? {
         return Ok(Err(e));
     }
@@ -443,7 +443,7 @@ pub fn entries_of(data: &serde_yaml::Value) -> Vec<(&'static str, String)> {
 
 /// What Flux's source-controller leaves out of the artifact it serves:
 /// symbolic links, its default exclusions (fluxcd/pkg `sourceignore`) and
-/// the patterns of the repository's root `.sourceignore`.
+/// the patterns of the `.sourceignore` files, each scoped to its folder.
 pub struct Artifact {
     ignore: ignore::gitignore::Gitignore,
 }
@@ -477,15 +477,40 @@ const SOURCE_IGNORE_DEFAULTS: &[&str] = &[
 ];
 
 impl Artifact {
-    pub fn of(tree: &dyn Tree) -> Result<Artifact> {
+    /// The filter for building `dir`: the default exclusions, and the
+    /// `.sourceignore` files of the root, of every folder above `dir`, and
+    /// of every folder below it, each scoped to its folder (fluxcd/pkg
+    /// `sourceignore.LoadIgnorePatterns`).
+    pub fn of(tree: &dyn Tree, dir: &str) -> Result<Artifact> {
         let mut b = ignore::gitignore::GitignoreBuilder::new("/");
         for p in SOURCE_IGNORE_DEFAULTS {
             let _ = b.add_line(None, p);
         }
-        if let Some(bytes) = tree.read(".sourceignore")? {
+        let mut folders = vec![String::new()];
+        let mut at = String::new();
+        for part in dir.split('/').filter(|p| !p.is_empty()) {
+            at = join(&at, part);
+            folders.push(at.clone());
+        }
+        let mut below = vec![dir.to_string()];
+        while let Some(d) = below.pop() {
+            for e in tree.list(&d)? {
+                if e.is_dir && !e.symlink && e.name != ".git" {
+                    let sub = join(&d, &e.name);
+                    folders.push(sub.clone());
+                    below.push(sub);
+                }
+            }
+        }
+        folders.sort();
+        folders.dedup();
+        for folder in folders {
+            let Some(bytes) = tree.read(&join(&folder, ".sourceignore"))? else {
+                continue;
+            };
             for line in String::from_utf8_lossy(&bytes).lines() {
                 if !line.starts_with('#') && !line.trim().is_empty() {
-                    let _ = b.add_line(None, line);
+                    let _ = b.add_line(None, &scoped(&folder, line));
                 }
             }
         }
@@ -502,6 +527,27 @@ impl Artifact {
             .matched_path_or_any_parents(std::path::Path::new("/").join(path), is_dir)
             .is_ignore()
     }
+}
+
+/// A `.sourceignore` line of `folder`, as a pattern from the root: one
+/// without an inner slash matches at any depth below its folder.
+fn scoped(folder: &str, line: &str) -> String {
+    if folder.is_empty() {
+        return line.to_string();
+    }
+    let (neg, body) = match line.strip_prefix('!') {
+        Some(rest) => ("!", rest),
+        None => ("", line),
+    };
+    let dir_only = body.ends_with('/');
+    let core = body.trim_end_matches('/');
+    let anchored = core.trim_start_matches('/').contains('/') || core.starts_with('/');
+    let pattern = if anchored {
+        format!("/{folder}/{}", core.trim_start_matches('/'))
+    } else {
+        format!("/{folder}/**/{core}")
+    };
+    format!("{neg}{pattern}{}", if dir_only { "/" } else { "" })
 }
 
 struct Builder<'a> {

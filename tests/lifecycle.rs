@@ -777,11 +777,19 @@ fn what_the_artifact_leaves_out_is_not_listed() {
         ".sourceignore",
         "# test fixtures\ninfrastructure/tests/\n",
     );
+    // A .sourceignore below the root scopes its patterns to its folder.
+    write(root, "infrastructure/real/.sourceignore", "skip.yaml\n");
+    write(
+        root,
+        "infrastructure/real/deeper/skip.yaml",
+        "not: kubernetes\n",
+    );
+    write(root, "infrastructure/skip.yaml", &cm("kept"));
     assert_success(&init(root, &[]));
     let k = read(root, "infrastructure/kustomization.yaml");
     assert_eq!(
         k,
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- real/a.yaml\n- flux-exception.yaml\n"
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- real/a.yaml\n- skip.yaml\n- flux-exception.yaml\n"
     );
     flux::build(root, "infrastructure").unwrap();
     // An entry through a symbolic link points at nothing Flux has: a stage
