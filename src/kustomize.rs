@@ -29,15 +29,46 @@ pub fn new_kustomization(entries: &[String]) -> String {
     out
 }
 
+/// A kustomization file as kustomize reads it: a byte-order mark, then the
+/// first YAML document (what kustomize reads), then the rest (kept as is).
+struct Document<'a> {
+    bom: &'a [u8],
+    /// Everything after the mark, to tell its line endings.
+    whole: &'a str,
+    text: &'a str,
+    rest: &'a str,
+}
+
+impl<'a> Document<'a> {
+    fn of(input: &'a [u8]) -> Result<Self, String> {
+        let (bom, body) = match input.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => (&input[..3], rest),
+            None => (&input[..0], input),
+        };
+        let whole = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
+        let (text, rest) = first_document(whole);
+        Ok(Document {
+            bom,
+            whole,
+            text,
+            rest,
+        })
+    }
+
+    /// The file's bytes with its first document replaced by `edited`.
+    fn with(&self, edited: &str) -> Patched {
+        let mut out = self.bom.to_vec();
+        out.extend_from_slice(edited.as_bytes());
+        out.extend_from_slice(self.rest.as_bytes());
+        Patched::Changed(out)
+    }
+}
+
 /// Ensure every entry is listed in `resources`. `Err` holds the reason the
 /// file cannot be edited safely; the caller leaves it as it was.
 pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String> {
-    let (bom, body) = match input.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (&input[..3], rest),
-        None => (&input[..0], input),
-    };
-    let whole = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
-    let (text, rest) = first_document(whole);
+    let doc = Document::of(input)?;
+    let (whole, text) = (doc.whole, doc.text);
     let data = parse(text)?;
     if let Some(why) = not_a_kustomization(&data) {
         return Err(why);
@@ -61,11 +92,10 @@ pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String
     }
     let eol = if whole.contains("\r\n") { "\r\n" } else { "\n" };
     let edited = insert(text, &data, &missing, eol)?;
-    verify(&data, &existing, &missing, &edited)?;
-    let mut out = bom.to_vec();
-    out.extend_from_slice(edited.as_bytes());
-    out.extend_from_slice(rest.as_bytes());
-    Ok(Patched::Changed(out))
+    let mut list = existing.clone();
+    list.extend(missing.iter().map(|s| s.to_string()));
+    verify(&data, list, &edited, "add an entry to")?;
+    Ok(doc.with(&edited))
 }
 
 /// Whether a YAML file holds Kubernetes objects (every document has an
@@ -89,9 +119,7 @@ pub fn is_manifest(bytes: &[u8]) -> bool {
 /// A kustomization file's data, refused when it does not parse or is not a
 /// kustomize file (a Flux `Kustomization` object, say, under that name).
 pub fn read_kustomization(input: &[u8]) -> Result<serde_yaml::Value, String> {
-    let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    let text = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
-    let data = parse(first_document(text).0)?;
+    let data = parse(Document::of(input)?.text)?;
     not_a_kustomization(&data).map_or(Ok(data), Err)
 }
 
@@ -114,8 +142,7 @@ fn not_a_kustomization(data: &serde_yaml::Value) -> Option<String> {
 /// builds, if any (None too when the file does not parse or uses a merge
 /// key: [`add_resources`] then refuses it with the reason).
 pub fn namespace_override(input: &[u8]) -> Option<String> {
-    let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    let data = parse(first_document(std::str::from_utf8(body).ok()?).0).ok()?;
+    let data = parse(Document::of(input).ok()?.text).ok()?;
     data.get("namespace")?.as_str().map(str::to_string)
 }
 
@@ -262,12 +289,20 @@ fn styled_entry(entry: &str, existing_items: &[&str]) -> String {
 }
 
 /// `eol` is the file's line ending (its first CRLF decides, in any document).
-fn insert(
-    text: &str,
-    data: &serde_yaml::Value,
-    missing: &[&String],
-    eol: &str,
-) -> Result<String, String> {
+/// Where a document's top-level `resources` value is.
+enum Located {
+    /// No such key.
+    Missing,
+    /// A flow list whose `[` is at this offset.
+    Flow { open: usize },
+    /// A block list (or nothing yet) after the key on line `key`, whose
+    /// colon ends at offset `colon`.
+    Block { key: usize, colon: usize },
+}
+
+/// Find the `resources` value of `text`; `has_key` is whether the parsed
+/// data holds the key (the two must agree, or the layout is refused).
+fn locate<'a>(text: &'a str, has_key: bool) -> Result<(Vec<Line<'a>>, usize, Located), String> {
     let lines = lines(text);
     let top = lines
         .iter()
@@ -280,28 +315,72 @@ fn insert(
         .filter(|(_, l)| indent(l.text) == top && resources_key_rest(&l.text[top..]).is_some())
         .map(|(i, _)| i)
         .collect();
-    let has_key = matches!(data, serde_yaml::Value::Mapping(m) if m.contains_key("resources"));
-    match (key_lines.as_slice(), has_key) {
-        ([], false) => Ok(append_key(text, &lines, top, eol, missing)),
+    let at = match (key_lines.as_slice(), has_key) {
+        ([], false) => Located::Missing,
         ([i], true) => {
             let line = &lines[*i];
             let rest = resources_key_rest(&line.text[top..]).unwrap_or("");
+            let colon = line.start + line.text.len() - rest.len();
             let value = strip_comment(rest).trim();
             if value.starts_with('[') {
-                let open = line.start
-                    + top
-                    + (line.text[top..].len() - rest.len())
-                    + rest.find('[').unwrap_or(0);
-                insert_flow(text, open, missing)
+                Located::Flow {
+                    open: colon + rest.find('[').unwrap_or(0),
+                }
             } else if value.is_empty() {
-                Ok(insert_block(text, &lines, *i, top, eol, missing))
+                Located::Block { key: *i, colon }
             } else {
-                Err(format!(
+                return Err(format!(
                     "its resources value '{value}' has a form this tool does not edit"
-                ))
+                ));
             }
         }
-        _ => Err("its resources key is not a plain top-level key".into()),
+        _ => return Err("its resources key is not a plain top-level key".into()),
+    };
+    Ok((lines, top, at))
+}
+
+/// `eol` is the file's line ending (its first CRLF decides, in any document).
+fn insert(
+    text: &str,
+    data: &serde_yaml::Value,
+    missing: &[&String],
+    eol: &str,
+) -> Result<String, String> {
+    let has_key = matches!(data, serde_yaml::Value::Mapping(m) if m.contains_key("resources"));
+    let (lines, top, at) = locate(text, has_key)?;
+    match at {
+        Located::Missing => Ok(append_key(text, &lines, top, eol, missing)),
+        Located::Flow { open } => insert_flow(text, open, missing),
+        Located::Block { key, .. } => Ok(insert_block(text, &lines, key, top, eol, missing)),
+    }
+}
+
+/// The offsets of a flow list's `[`, its top-level commas and its `]`;
+/// refused when it nests collections, holds a comment or is not closed.
+fn flow_list(text: &str, open: usize) -> Result<Vec<usize>, String> {
+    let bytes = text.as_bytes();
+    let (mut in_single, mut in_double) = (false, false);
+    let mut seps = vec![open];
+    let mut i = open + 1;
+    loop {
+        let Some(&b) = bytes.get(i) else {
+            return Err("its resources flow list is not closed".into());
+        };
+        match b {
+            b'\\' if in_double => i += 1,
+            b'\'' if !in_double => in_single = !in_single,
+            b'"' if !in_single => in_double = !in_double,
+            b'[' | b'{' | b'#' if !in_single && !in_double => {
+                return Err("its resources flow list holds nested collections or comments".into());
+            }
+            b',' if !in_single && !in_double => seps.push(i),
+            b']' if !in_single && !in_double => {
+                seps.push(i);
+                return Ok(seps);
+            }
+            _ => {}
+        }
+        i += 1;
     }
 }
 
@@ -451,32 +530,7 @@ fn insert_block(
 }
 
 fn insert_flow(text: &str, open: usize, missing: &[&String]) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let mut in_single = false;
-    let mut in_double = false;
-    let mut close = None;
-    let mut i = open + 1;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'\\' if in_double => i += 1,
-            b'\'' if !in_double => in_single = !in_single,
-            b'"' if !in_single => in_double = !in_double,
-            b'[' | b'{' if !in_single && !in_double => {
-                return Err("its resources flow list nests other collections".into());
-            }
-            b'#' if !in_single && !in_double => {
-                return Err("its resources flow list holds a comment".into());
-            }
-            b']' if !in_single && !in_double => {
-                close = Some(i);
-                break;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    let close = close.ok_or("its resources flow list is not closed")?;
+    let close = *flow_list(text, open)?.last().unwrap_or(&open);
     let inner = &text[open + 1..close];
     let last = inner.trim_end();
     let at = open + 1 + last.len();
@@ -496,40 +550,20 @@ fn insert_flow(text: &str, open: usize, missing: &[&String]) -> Result<String, S
 /// item's line goes, a flow item goes with one comma, and a list left empty
 /// becomes `[]`. `Err` holds the reason the file cannot be edited safely.
 pub fn remove_resources(input: &[u8], entries: &[String]) -> Result<Patched, String> {
-    let (bom, body) = match input.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => (&input[..3], rest),
-        None => (&input[..0], input),
-    };
-    let whole = std::str::from_utf8(body).map_err(|_| "it is not UTF-8 text".to_string())?;
-    let (text, rest) = first_document(whole);
-    let data = parse(text)?;
+    let doc = Document::of(input)?;
+    let data = parse(doc.text)?;
     let existing = listed_resources(&data)?;
     let gone = |x: &str| entries.iter().any(|e| same_entry(x, e));
     let keep: Vec<String> = existing.iter().filter(|x| !gone(x)).cloned().collect();
     if keep.len() == existing.len() {
         return Ok(Patched::Unchanged);
     }
-    let mut edited = text.to_string();
+    let mut edited = doc.text.to_string();
     while let Some(next) = remove_one(&edited, &gone)? {
         edited = next;
     }
-    let mut expected = match &data {
-        serde_yaml::Value::Mapping(m) => m.clone(),
-        _ => serde_yaml::Mapping::new(),
-    };
-    let list = keep.iter().map(|s| s.as_str().into()).collect();
-    expected.insert("resources".into(), serde_yaml::Value::Sequence(list));
-    let after = parse(&edited).map_err(|e| format!("the edited file would not parse: {e}"))?;
-    if after != serde_yaml::Value::Mapping(expected) {
-        return Err(
-            "its layout is one this tool cannot remove an entry from without changing other content"
-                .into(),
-        );
-    }
-    let mut out = bom.to_vec();
-    out.extend_from_slice(edited.as_bytes());
-    out.extend_from_slice(rest.as_bytes());
-    Ok(Patched::Changed(out))
+    verify(&data, keep, &edited, "remove an entry from")?;
+    Ok(doc.with(&edited))
 }
 
 /// The text of a scalar item as YAML reads it.
@@ -539,30 +573,12 @@ fn scalar(item: &str) -> Option<String> {
 
 /// `text` with the first item `gone` accepts removed, or None when none is left.
 fn remove_one(text: &str, gone: &dyn Fn(&str) -> bool) -> Result<Option<String>, String> {
-    let lines = lines(text);
-    let top = lines
-        .iter()
-        .find(|l| !is_blank_or_comment(l.text) && !is_marker(l.text))
-        .map(|l| indent(l.text))
-        .unwrap_or(0);
-    let Some(k) = lines
-        .iter()
-        .position(|l| indent(l.text) == top && resources_key_rest(&l.text[top..]).is_some())
-    else {
-        return Err("its resources key is not a plain top-level key".into());
+    let (lines, top, at) = locate(text, true)?;
+    let (k, colon) = match at {
+        Located::Flow { open } => return remove_flow(text, open, gone),
+        Located::Block { key, colon } => (key, colon),
+        Located::Missing => return Ok(None),
     };
-    let key = &lines[k];
-    let rest = resources_key_rest(&key.text[top..]).unwrap_or("");
-    let rest_at = key.start + key.text.len() - rest.len();
-    let value = strip_comment(rest).trim();
-    if value.starts_with('[') {
-        return remove_flow(text, rest_at + rest.find('[').unwrap_or(0), gone);
-    }
-    if !value.is_empty() {
-        return Err(format!(
-            "its resources value '{value}' has a form this tool does not edit"
-        ));
-    }
     let mut items = Vec::new();
     let mut si = None;
     for (i, l) in lines.iter().enumerate().skip(k + 1) {
@@ -590,7 +606,6 @@ fn remove_one(text: &str, gone: &dyn Fn(&str) -> bool) -> Result<Option<String>,
     let mut out = String::with_capacity(text.len());
     if items.len() == 1 {
         // The list empties: `resources: []`, the comment after the key kept.
-        let colon = key.start + top + (key.text[top..].len() - rest.len());
         out.push_str(&text[..colon]);
         out.push_str(" []");
         out.push_str(&text[colon..line.start]);
@@ -614,28 +629,7 @@ fn remove_flow(
     open: usize,
     gone: &dyn Fn(&str) -> bool,
 ) -> Result<Option<String>, String> {
-    let bytes = text.as_bytes();
-    let (mut in_single, mut in_double) = (false, false);
-    let mut seps = vec![open];
-    let mut i = open + 1;
-    let close = loop {
-        let Some(&b) = bytes.get(i) else {
-            return Err("its resources flow list is not closed".into());
-        };
-        match b {
-            b'\\' if in_double => i += 1,
-            b'\'' if !in_double => in_single = !in_single,
-            b'"' if !in_single => in_double = !in_double,
-            b'[' | b'{' | b'#' if !in_single && !in_double => {
-                return Err("its resources flow list holds nested collections or comments".into());
-            }
-            b',' if !in_single && !in_double => seps.push(i),
-            b']' if !in_single && !in_double => break i,
-            _ => {}
-        }
-        i += 1;
-    };
-    seps.push(close);
+    let seps = flow_list(text, open)?;
     // Item n lies between seps[n] and seps[n + 1].
     let items: Vec<(usize, usize)> = seps
         .windows(2)
@@ -669,25 +663,25 @@ fn remove_flow(
     Ok(Some(out))
 }
 
+/// `edited` must read as `before` with `resources` set to `list` and
+/// nothing else changed; `what` says which edit, for the refusal.
 fn verify(
     before: &serde_yaml::Value,
-    existing: &[String],
-    missing: &[&String],
+    list: Vec<String>,
     edited: &str,
+    what: &str,
 ) -> Result<(), String> {
     let after = parse(edited).map_err(|e| format!("the edited file would not parse: {e}"))?;
     let mut expected = match before {
         serde_yaml::Value::Mapping(m) => m.clone(),
         _ => serde_yaml::Mapping::new(),
     };
-    let mut list: Vec<serde_yaml::Value> = existing.iter().map(|s| s.as_str().into()).collect();
-    list.extend(missing.iter().map(|s| s.as_str().into()));
+    let list = list.into_iter().map(serde_yaml::Value::from).collect();
     expected.insert("resources".into(), serde_yaml::Value::Sequence(list));
     if after != serde_yaml::Value::Mapping(expected) {
-        return Err(
-            "its layout is one this tool cannot add an entry to without changing other content"
-                .into(),
-        );
+        return Err(format!(
+            "its layout is one this tool cannot {what} without changing other content"
+        ));
     }
     Ok(())
 }
@@ -696,11 +690,22 @@ fn verify(
 mod tests {
     use super::*;
 
-    fn patch(input: &str) -> String {
-        match add_resources(input.as_bytes(), &["flux-exception.yaml".to_string()]).unwrap() {
+    type Edit = fn(&[u8], &[String]) -> Result<Patched, String>;
+
+    /// The text after `edit` with the entry flux-exception.yaml.
+    fn edited(edit: Edit, input: &str) -> String {
+        match edit(input.as_bytes(), &["flux-exception.yaml".to_string()]).unwrap() {
             Patched::Changed(b) => String::from_utf8(b).unwrap(),
             Patched::Unchanged => input.to_string(),
         }
+    }
+
+    fn patch(input: &str) -> String {
+        edited(add_resources, input)
+    }
+
+    fn unpatch(input: &str) -> String {
+        edited(remove_resources, input)
     }
 
     #[test]
@@ -772,13 +777,6 @@ mod tests {
             patch("resources:\n- \"a\"\n"),
             "resources:\n- \"a\"\n- \"flux-exception.yaml\"\n"
         );
-    }
-
-    fn unpatch(input: &str) -> String {
-        match remove_resources(input.as_bytes(), &["flux-exception.yaml".to_string()]).unwrap() {
-            Patched::Changed(b) => String::from_utf8(b).unwrap(),
-            Patched::Unchanged => input.to_string(),
-        }
     }
 
     #[test]
