@@ -835,20 +835,7 @@ fn resolve(dir: &str, entry: &str) -> Option<String> {
     if entry.starts_with('/') || entry.contains("://") {
         return None;
     }
-    let mut parts: Vec<&str> = dir
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
-    for p in entry.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            other => parts.push(other),
-        }
-    }
-    Some(parts.join("/"))
+    crate::tree::normalize(&join(dir, entry))
 }
 
 pub fn join(dir: &str, name: &str) -> String {

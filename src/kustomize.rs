@@ -98,24 +98,6 @@ pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String
     Ok(doc.with(&edited))
 }
 
-/// Whether a YAML file holds Kubernetes objects (every document has an
-/// apiVersion and a kind), so that kustomize can take it as a resource.
-pub fn is_manifest(bytes: &[u8]) -> bool {
-    use serde::Deserialize;
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return false;
-    };
-    let mut any = false;
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        match serde_yaml::Value::deserialize(doc) {
-            Ok(serde_yaml::Value::Null) => {}
-            Ok(v) if v.get("apiVersion").is_some() && v.get("kind").is_some() => any = true,
-            _ => return false,
-        }
-    }
-    any
-}
-
 /// A kustomization file's data, refused when it does not parse or is not a
 /// kustomize file (a Flux `Kustomization` object, say, under that name).
 pub fn read_kustomization(input: &[u8]) -> Result<serde_yaml::Value, String> {

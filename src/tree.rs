@@ -174,6 +174,13 @@ impl DiskTree {
 /// rule otherwise (a URL, a backslash, a name too long): no file of the
 /// target is there, and nothing outside it is ever read.
 fn lookup(rel: &str) -> Option<String> {
+    let norm = normalize(rel)?;
+    (norm.is_empty() || check_relative(&norm).is_ok()).then_some(norm)
+}
+
+/// `rel` with `.` and empty parts dropped and `..` applied; None when it is
+/// absolute or leads above the root.
+pub fn normalize(rel: &str) -> Option<String> {
     if rel.starts_with('/') {
         return None;
     }
@@ -187,8 +194,7 @@ fn lookup(rel: &str) -> Option<String> {
             other => parts.push(other),
         }
     }
-    let norm = parts.join("/");
-    (norm.is_empty() || check_relative(&norm).is_ok()).then_some(norm)
+    Some(parts.join("/"))
 }
 
 impl Tree for DiskTree {
