@@ -106,22 +106,8 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
         // The same answers: each keeps the form and standing it has in the
         // record (a multi-choice given in another order is the same choice).
         for (k, v) in prev.answers.answers.iter().chain(&prev.answers.defaults) {
-            let is_ref = pack
-                .manifest
-                .questions
-                .iter()
-                .any(|q| &q.key == k && q.kind == crate::pack::QuestionType::GitRef);
-            if let (Some(Value::Str(now)), Value::Str(was)) = (answers.values.get(k), v)
-                && is_ref
-                && now != was
-                && crate::validate::git_ref(now).ok() == crate::validate::git_ref(was).ok()
-            {
-                answers.values.insert(k.clone(), v.clone());
-            }
-            if let (Some(Value::List(now)), Value::List(was)) = (answers.values.get(k), v)
-                && now.len() == was.len()
-                && now.iter().all(|x| was.contains(x))
-            {
+            let now = answers.values.get(k);
+            if now != Some(v) && same_answer(question(&pack, k), now, Some(v)) {
                 answers.values.insert(k.clone(), v.clone());
             }
         }
@@ -151,37 +137,44 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
     finish(req, &tree, run, fs)
 }
 
-/// The answers given to `init` that differ from the record, refused before
-/// anything is derived from them.
-fn refuse_changed_given(prev: &State, pack: &Pack, given: &BTreeMap<String, Raw>) -> Result<()> {
+fn question<'p>(pack: &'p Pack, key: &str) -> Option<&'p crate::pack::Question> {
+    pack.manifest.questions.iter().find(|q| q.key == key)
+}
+
+/// Whether two values are the same answer to `q`: a multi-choice in any
+/// order, a bare git ref and its `branch:` form.
+fn same_answer(q: Option<&crate::pack::Question>, a: Option<&Value>, b: Option<&Value>) -> bool {
+    use crate::pack::QuestionType::{GitRef, MultiChoice};
+    match (q.map(|q| q.kind), a, b) {
+        (Some(MultiChoice), Some(Value::List(x)), Some(Value::List(y))) => {
+            x.len() == y.len() && x.iter().all(|v| y.contains(v))
+        }
+        (Some(GitRef), Some(Value::Str(x)), Some(Value::Str(y))) => {
+            crate::validate::git_ref(x).ok() == crate::validate::git_ref(y).ok()
+        }
+        _ => a == b,
+    }
+}
+
+/// `init` never replaces recorded answers: the keys whose answer `now`
+/// gives differs from the record are refused, named with both values.
+fn refuse_changed<'k>(
+    prev: &State,
+    pack: &Pack,
+    keys: impl IntoIterator<Item = &'k String>,
+    now: impl Fn(&str) -> Option<Value>,
+) -> Result<()> {
     let rec = &prev.answers;
+    let show = |v: Option<&Value>| v.map_or("(none)".to_string(), Value::to_flag_text);
     let mut differ = Vec::new();
-    for (k, raw) in given {
-        let Some(q) = pack.manifest.questions.iter().find(|q| &q.key == k) else {
-            continue;
-        };
-        let Ok(now) = answers::parse(q, raw) else {
-            continue;
-        };
+    for k in keys {
         let was = rec.answers.get(k).or_else(|| rec.defaults.get(k));
-        let same = match (&now, was) {
-            (Value::List(a), Some(Value::List(b)))
-                if q.kind == crate::pack::QuestionType::MultiChoice =>
-            {
-                a.len() == b.len() && a.iter().all(|x| b.contains(x))
-            }
-            // A bare name is a branch: `main` is `branch:main`.
-            (Value::Str(a), Some(Value::Str(b))) if q.kind == crate::pack::QuestionType::GitRef => {
-                crate::validate::git_ref(a).ok() == crate::validate::git_ref(b).ok()
-            }
-            (n, Some(w)) => n == w,
-            (_, None) => false,
-        };
-        if !same {
-            let shown = was.map_or("(none)".to_string(), Value::to_flag_text);
+        let now = now(k);
+        if !same_answer(question(pack, k), now.as_ref(), was) {
             differ.push(format!(
-                "{k} (recorded {shown}, now {})",
-                now.to_flag_text()
+                "{k} (recorded {}, now {})",
+                show(was),
+                show(now.as_ref())
             ));
         }
     }
@@ -194,8 +187,19 @@ fn refuse_changed_given(prev: &State, pack: &Pack, given: &BTreeMap<String, Raw>
     )))
 }
 
-/// `init` never replaces recorded answers: a run whose answers differ from
-/// the record is refused, naming them.
+/// The answers given to `init` that differ from the record, refused before
+/// anything is derived from them (an answer that does not parse is left to
+/// the run to report).
+fn refuse_changed_given(prev: &State, pack: &Pack, given: &BTreeMap<String, Raw>) -> Result<()> {
+    let parsed = |k: &str| {
+        let q = question(pack, k)?;
+        answers::parse(q, given.get(k)?).ok()
+    };
+    let keys: Vec<&String> = given.keys().filter(|k| parsed(k).is_some()).collect();
+    refuse_changed(prev, pack, keys, parsed)
+}
+
+/// Every resolved answer, derived ones included, against the record.
 fn refuse_changed_answers(prev: &State, pack: &Pack, answers: &Answers) -> Result<()> {
     let rec = &prev.answers;
     if rec.pack.name != pack.manifest.name {
@@ -204,53 +208,13 @@ fn refuse_changed_answers(prev: &State, pack: &Pack, answers: &Answers) -> Resul
             rec.pack.name, pack.manifest.name
         )));
     }
-    let recorded = |k: &str| rec.answers.get(k).or_else(|| rec.defaults.get(k));
-    let mut differ = Vec::new();
     let keys: std::collections::BTreeSet<&String> = answers
         .values
         .keys()
         .chain(rec.answers.keys())
         .chain(rec.defaults.keys())
         .collect();
-    for k in keys {
-        let now = answers.values.get(k.as_str());
-        let was = recorded(k);
-        let multi = pack
-            .manifest
-            .questions
-            .iter()
-            .any(|q| &q.key == k && q.kind == crate::pack::QuestionType::MultiChoice);
-        let same_set = |a: Option<&Value>, b: Option<&Value>| match (a, b) {
-            (Some(Value::List(x)), Some(Value::List(y))) => {
-                let (mut x, mut y) = (x.clone(), y.clone());
-                x.sort();
-                y.sort();
-                x == y
-            }
-            _ => a == b,
-        };
-        let same_ref = match (now, was) {
-            (Some(Value::Str(a)), Some(Value::Str(b))) => {
-                pack.manifest
-                    .questions
-                    .iter()
-                    .any(|q| &q.key == k && q.kind == crate::pack::QuestionType::GitRef)
-                    && crate::validate::git_ref(a).ok() == crate::validate::git_ref(b).ok()
-            }
-            _ => false,
-        };
-        if now != was && !(multi && same_set(now, was)) && !same_ref {
-            let show = |v: Option<&Value>| v.map_or("(none)".to_string(), Value::to_flag_text);
-            differ.push(format!("{k} (recorded {}, now {})", show(was), show(now)));
-        }
-    }
-    if differ.is_empty() {
-        return Ok(());
-    }
-    Err(Error::input(format!(
-        "this folder is already initialised and these answers differ from the record: {}; change them with `flux-scaffold regen --set key=value`",
-        differ.join(", ")
-    )))
+    refuse_changed(prev, pack, keys, |k| answers.values.get(k).cloned())
 }
 
 /// `regen`: the recorded answers (changed by `--set`), the pack as it is now,
