@@ -25,6 +25,7 @@ pub mod prompt;
 pub mod render;
 pub mod report;
 pub mod session;
+pub mod stages;
 pub mod state;
 pub mod tree;
 pub mod validate;
