@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerate every examples/*/tree from its answers.yaml with the current
-# build. tests/examples.rs fails when a tree is stale.
+# build. tests/it/examples.rs fails when a tree is stale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --quiet

@@ -2,7 +2,7 @@
 //! come from the pack's questions, bad input is re-asked, Ctrl-C writes
 //! nothing; without a terminal, missing answers are one error, exit 2.
 
-mod common;
+use crate::common::{self, stderr, tempdir};
 
 use std::path::Path;
 use std::process::Command;
@@ -36,7 +36,7 @@ fn answer(p: &mut PtySession, prompt: &str, text: &str) {
 
 #[test]
 fn full_session_helm_vendored_bicep() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     let mut p = spawn(&root, &[]);
     p.exp_string("Helm chart through Flux").unwrap(); // help text is shown
@@ -111,7 +111,7 @@ fn full_session_helm_vendored_bicep() {
 
 #[test]
 fn invalid_answer_is_explained_and_asked_again() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     let mut p = spawn(
         &root,
@@ -175,7 +175,7 @@ fn invalid_answer_is_explained_and_asked_again() {
 
 #[test]
 fn ctrl_c_halfway_writes_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     std::fs::create_dir_all(root.join("infrastructure")).unwrap();
     std::fs::write(
@@ -214,7 +214,7 @@ fn assert_cancelled(mut p: PtySession, root: &Path) {
 
 #[test]
 fn esc_at_a_choice_cancels() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     let mut p = spawn(&root, &[]);
     p.exp_string("How is AAD Pod Identity installed?").unwrap();
@@ -225,7 +225,7 @@ fn esc_at_a_choice_cancels() {
 
 #[test]
 fn esc_at_a_text_prompt_cancels() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     let mut p = spawn(
         &root,
@@ -248,7 +248,7 @@ fn esc_at_a_text_prompt_cancels() {
 
 #[test]
 fn without_a_terminal_missing_answers_are_one_error() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     // No --no-input: stdin is not a terminal, so it must not prompt or hang.
     let out = common::bin()
@@ -258,7 +258,7 @@ fn without_a_terminal_missing_answers_are_one_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("missing answers"), "{err}");
     for key in ["git_url", "cluster_name", "resource_group"] {

@@ -5,9 +5,10 @@
 //! first: every .yaml/.yml file, walking plain sub-folders, and each
 //! sub-folder with its own kustomization file as one entry. Written apart
 //! from the tool's own model, so that the two check each other.
-#![allow(dead_code)]
 
 use std::collections::BTreeSet;
+
+use super::{stderr, stdout, tempdir};
 use std::path::Path;
 use std::process::Command;
 
@@ -84,7 +85,7 @@ pub fn build(root: &Path, stage: &str) -> Result<Vec<serde_yaml::Value>, String>
     if !dir.is_dir() || std::fs::read_dir(&dir).unwrap().next().is_none() {
         return Err(format!("{stage} does not exist"));
     }
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     copy_tree(root, tmp.path());
     let copy = tmp.path().join(stage);
     if !has_kustomization(&copy) {
@@ -102,12 +103,9 @@ pub fn build(root: &Path, stage: &str) -> Result<Vec<serde_yaml::Value>, String>
         .output()
         .expect("kubectl must be installed to run these tests (.ci/run installs it)");
     if !out.status.success() {
-        return Err(format!(
-            "kubectl kustomize {stage}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(format!("kubectl kustomize {stage}: {}", stderr(&out)));
     }
-    Ok(super::documents(&String::from_utf8_lossy(&out.stdout)))
+    Ok(super::documents(&stdout(&out)))
 }
 
 pub fn id(o: &serde_yaml::Value) -> Id {

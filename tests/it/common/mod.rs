@@ -1,5 +1,13 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
+
+pub mod az;
+pub mod bicep;
+pub mod flux;
+pub mod patch_check;
+pub mod run;
+pub mod shell;
+
+pub use run::{Repo, Test, json, stderr, stdout, tempdir, write_file};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,11 +47,7 @@ pub fn init(dir: &Path, sets: &[&str]) -> std::process::Output {
 /// `init` with `sets`, which must succeed.
 pub fn generate(root: &Path, sets: &[&str]) {
     let out = init(root, sets);
-    assert!(
-        out.status.success(),
-        "{sets:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{sets:?}: {}", stderr(&out));
 }
 
 /// A generated file's text.
@@ -62,11 +66,7 @@ pub fn regen_check(dir: &Path) -> std::process::Output {
 
 /// Panics with the command's stderr unless it succeeded.
 pub fn assert_success(out: &std::process::Output) {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(out));
 }
 
 /// `kubectl kustomize DIR`, which must succeed; returns the built YAML.
@@ -81,7 +81,7 @@ pub fn kustomize_build(dir: &Path) -> String {
         out.status.success(),
         "kubectl kustomize {} failed:\n{}",
         dir.display(),
-        String::from_utf8_lossy(&out.stderr)
+        stderr(&out)
     );
     String::from_utf8(out.stdout).unwrap()
 }
@@ -131,11 +131,7 @@ pub fn tree(root: &Path) -> Vec<String> {
 /// A repository shaped like fluxcd/flux2-kustomize-helm-example: an
 /// infrastructure folder with sources, nginx and redis.
 pub fn flux2_example(root: &Path) {
-    let w = |rel: &str, text: &str| {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    };
+    let w = |rel: &str, text: &str| write_file(root, rel, text);
     w(
         "infrastructure/kustomization.yaml",
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - sources\n  - nginx\n  - redis\n",
@@ -212,7 +208,7 @@ pub fn run_pack(pack_dir: &Path, target: &Path, sets: &[&str]) -> std::process::
 /// Panics unless the run was refused as bad input (exit 2) with one line
 /// that says `says`.
 pub fn refused(out: &std::process::Output, says: &str) {
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains(says), "{says:?} in {err}");
     assert_eq!(err.lines().count(), 1, "one line: {err}");

@@ -2,12 +2,10 @@
 //! with a message and exit 3, for every command: never a panic (exit 101),
 //! never exit 0 with the output lost.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::*;
+use crate::common::*;
 
 /// Every command that prints, with its arguments, in `dir`.
 fn commands(dir: &Path) -> Vec<Command> {
@@ -84,7 +82,7 @@ fn commands(dir: &Path) -> Vec<Command> {
 }
 
 fn failed_cleanly(what: &str, out: &Output) {
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(out);
     assert_eq!(out.status.code(), Some(3), "{what}: {err}");
     assert!(
         err.contains("cannot write to standard output"),
@@ -96,7 +94,7 @@ fn failed_cleanly(what: &str, out: &Output) {
 #[cfg(target_os = "linux")]
 #[test]
 fn every_command_into_a_full_disk_exits_3() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     for mut c in commands(tmp.path()) {
         let what = format!("{c:?}");
         let full = std::fs::OpenOptions::new()
@@ -110,7 +108,7 @@ fn every_command_into_a_full_disk_exits_3() {
 
 #[test]
 fn every_command_into_a_closed_pipe_exits_3() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     for mut c in commands(tmp.path()) {
         let what = format!("{c:?}");
         // The reading end is closed before the command starts.

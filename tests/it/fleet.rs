@@ -1,18 +1,12 @@
 //! `regen --all ROOT`: every layout below a root, one report, one exit code.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 fn layout(root: &Path, rel: &str, sets: &[&str]) {
     let out = init(&root.join(rel), sets);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
 }
 
 fn all(root: &Path, args: &[&str]) -> std::process::Output {
@@ -26,7 +20,7 @@ fn all(root: &Path, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn check_all_reports_each_layout_and_one_exit_code() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path();
     layout(root, "clusters/prod", &[]);
     layout(root, "clusters/staging", &["iac=terraform"]);
@@ -44,13 +38,8 @@ fn check_all_reports_each_layout_and_one_exit_code() {
     std::fs::write(root.join("teams/.gitignore"), "/tmp-*\n").unwrap();
 
     let ok = all(root, &["--check"]);
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stdout)
-    );
-    let text = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    let text = stdout(&ok);
     assert!(
         text.contains("3 layouts: 3 current, 0 drifted, 0 errors"),
         "{text}"
@@ -88,7 +77,7 @@ fn check_all_reports_each_layout_and_one_exit_code() {
     .unwrap();
     let broken = all(root, &["--check", "--strict"]);
     assert_eq!(broken.status.code(), Some(2));
-    let text = String::from_utf8_lossy(&broken.stdout);
+    let text = stdout(&broken);
     assert!(
         text.contains("error     teams/a/gitops") && text.contains("drift     clusters/staging"),
         "{text}"
@@ -97,7 +86,7 @@ fn check_all_reports_each_layout_and_one_exit_code() {
 
 #[test]
 fn regen_all_updates_every_layout() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path();
     for i in 0..5 {
         layout(root, &format!("l{i}"), &[]);
@@ -126,17 +115,17 @@ fn regen_all_updates_every_layout() {
 
 #[test]
 fn an_empty_root_has_nothing_to_check() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = all(tmp.path(), &["--check"]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0 layouts"));
+    assert!(stdout(&out).contains("0 layouts"));
 }
 
 /// The layouts `regen --check --all` reports, by folder.
 fn reported(root: &Path) -> (Option<i32>, Vec<String>) {
     let out = all(root, &["--check", "--format", "json"]);
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let r: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
     let dirs = r["layouts"]
         .as_array()
         .unwrap()
@@ -148,7 +137,7 @@ fn reported(root: &Path) -> (Option<i32>, Vec<String>) {
 
 #[test]
 fn discovery_follows_gitignore_semantics_and_skips_nothing_else() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path();
     for rel in [
         "clusters/prod",
@@ -188,7 +177,7 @@ fn discovery_follows_gitignore_semantics_and_skips_nothing_else() {
 #[test]
 fn an_unreadable_folder_is_an_error_not_a_skip() {
     use std::os::unix::fs::PermissionsExt;
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path();
     layout(root, "readable", &[]);
     layout(root, "locked/inside", &[]);
@@ -210,13 +199,8 @@ fn an_unreadable_folder_is_an_error_not_a_skip() {
         .output()
         .unwrap();
     std::fs::set_permissions(root.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(3), "{text}{}", stderr(&out));
     assert!(text.contains("error     locked"), "{text}");
     assert!(text.contains("readable"), "{text}");
 }
@@ -226,5 +210,5 @@ fn runs_as_root() -> bool {
     std::process::Command::new("id")
         .arg("-u")
         .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .is_ok_and(|o| stdout(&o).trim() == "0")
 }

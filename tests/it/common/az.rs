@@ -1,7 +1,6 @@
 //! The az CLI's parsing rules for `--kustomization` (azure-cli-extensions,
 //! k8s-configuration action.py and validators.py, as summarised in
 //! FACTS.md), applied to words a shell has already split.
-#![allow(dead_code)]
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Kustomization {

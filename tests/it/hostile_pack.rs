@@ -2,9 +2,7 @@
 //! `..`, absolute paths, answers used in paths, or symlinks in the target)
 //! and cannot read outside its own folder.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn output_paths_stay_inside_the_target() {
@@ -19,7 +17,7 @@ fn output_paths_stay_inside_the_target() {
         (".flux-scaffold/answers.yaml", &[]),
     ];
     for (path, sets) in cases {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let p = tmp.path().join("pack");
         hostile_pack(
             &p,
@@ -38,7 +36,7 @@ fn output_paths_stay_inside_the_target() {
 
 #[test]
 fn pack_reads_stay_inside_the_pack() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     std::fs::write(tmp.path().join("secret.txt"), "secret\n").unwrap();
     for (spec, says) in [
         (
@@ -73,7 +71,7 @@ fn pack_reads_stay_inside_the_pack() {
 #[cfg(unix)]
 #[test]
 fn symlinks_in_the_target_that_lead_outside_are_refused() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let outside = tmp.path().join("outside");
     std::fs::create_dir_all(&outside).unwrap();
     let target = tmp.path().join("repo");
@@ -88,7 +86,7 @@ fn symlinks_in_the_target_that_lead_outside_are_refused() {
     );
     assert!(!target.join("prerequisites").exists());
     // A link that stays inside the target is fine.
-    let inside = tempfile::tempdir().unwrap();
+    let inside = tempdir();
     let repo = inside.path().join("repo");
     std::fs::create_dir_all(repo.join("real-infra")).unwrap();
     std::os::unix::fs::symlink(repo.join("real-infra"), repo.join("infrastructure")).unwrap();
@@ -98,7 +96,7 @@ fn symlinks_in_the_target_that_lead_outside_are_refused() {
 
 #[test]
 fn a_broken_manifest_is_a_clear_error() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let p = tmp.path().join("pack");
     std::fs::create_dir_all(&p).unwrap();
     std::fs::write(

@@ -4,12 +4,10 @@
 //! exactly where it was put, with the document's shape unchanged. The
 //! default pack's typed answers are fuzzed through the real binary too.
 
-mod common;
+use crate::common::{self, stderr, tempdir};
 
-#[path = "common/bicep.rs"]
-mod bicep;
-#[path = "common/shell.rs"]
-mod shell;
+use crate::common::bicep;
+use crate::common::shell;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -194,11 +192,7 @@ fn check_shell(text: &str, out: &str) {
         .arg(tmp.path())
         .output()
         .unwrap();
-    assert!(
-        run.status.success(),
-        "{}\n{out}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    assert!(run.status.success(), "{}\n{out}", stderr(&run));
     let words: Vec<String> = run
         .stdout
         .split(|b| *b == 0)
@@ -265,13 +259,13 @@ fn default_pack_answers_are_refused_or_exact() {
             if value.contains(',') && key == "flux_pod_labels" {
                 return Ok(());
             }
-            let tmp = tempfile::tempdir().unwrap();
+            let tmp = tempdir();
             let root = tmp.path().join("repo");
             let set = format!("{key}={value}");
             let out = common::init_cmd(&root, &[], &["iac=bicep,az-cli,terraform", &set])
                 .output()
                 .unwrap();
-            let err = String::from_utf8_lossy(&out.stderr);
+            let err = stderr(&out);
             if out.status.code() == Some(2) {
                 assert!(err.contains(key), "{key}={value:?}: {err}");
                 assert_eq!(err.trim_end().lines().count(), 1);

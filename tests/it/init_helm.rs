@@ -1,11 +1,9 @@
 //! `init` on the Helm path: every generated kustomize folder builds with
 //! kubectl, reruns change nothing, and bad answers write nothing.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 const PINNED: &str = "https://raw.githubusercontent.com/Azure/aad-pod-identity/v1.8.17/charts/aad-pod-identity/crds/crd.yaml";
 
@@ -73,17 +71,13 @@ fn check_crds(built: &str) {
 }
 
 fn run_case(crds: &str, example: bool) {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     if example {
         flux2_example(&root);
     }
     let out = init(&root, &[&format!("crds={crds}")]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     check_infrastructure(&root, example);
     let prereqs = root.join("prerequisites");
     let kust = std::fs::read_to_string(prereqs.join("kustomization.yaml")).unwrap();
@@ -145,20 +139,20 @@ fn remote_on_flux2_example() {
 
 #[test]
 fn remote_pins_the_chosen_tag() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = init(tmp.path(), &["crds=remote", "crds_version=v1.8.16"]);
     assert!(out.status.success());
     let kust =
         std::fs::read_to_string(tmp.path().join("prerequisites/kustomization.yaml")).unwrap();
     assert!(kust.contains("/aad-pod-identity/v1.8.16/charts/"), "{kust}");
     // A vendored copy exists for v1.8.17 only.
-    let tmp2 = tempfile::tempdir().unwrap();
+    let tmp2 = tempdir();
     let out = init(
         &tmp2.path().join("x"),
         &["crds=vendored", "crds_version=v1.8.16"],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("crds_version"));
+    assert!(stderr(&out).contains("crds_version"));
     assert!(!tmp2.path().join("x").exists());
 }
 
@@ -183,7 +177,7 @@ fn mtimes(root: &Path) -> Vec<(String, std::time::SystemTime)> {
 
 #[test]
 fn second_run_writes_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     flux2_example(&root);
     assert!(init(&root, &[]).status.success());
@@ -212,13 +206,13 @@ fn second_run_writes_nothing() {
 
 #[test]
 fn dry_run_writes_nothing_and_shows_diffs() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     flux2_example(&root);
     let before = tree(&root);
     let out = init_cmd(&root, &["--dry-run"], &[]).output().unwrap();
     assert!(out.status.success());
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = stdout(&out);
     assert!(
         stdout.contains("+++ b/infrastructure/kustomization.yaml"),
         "{stdout}"
@@ -257,10 +251,10 @@ fn bad_answers_exit_2_and_write_nothing() {
         ("apps_path=infrastructure", "apps_paths"),
     ];
     for (set, key) in cases {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let root = tmp.path().join("repo");
         let out = init(&root, &[set]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{set}: {stderr}");
         assert_eq!(
             stderr.trim_end().lines().count(),
@@ -274,14 +268,14 @@ fn bad_answers_exit_2_and_write_nothing() {
 
 #[test]
 fn missing_answers_are_listed_with_their_flags() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = bin()
         .args(["init", "--no-input"])
         .arg(tmp.path().join("x"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = stderr(&out);
     for key in ["git_url", "cluster_name", "resource_group"] {
         assert!(stderr.contains(&format!("--set {key}=")), "{stderr}");
     }
@@ -290,16 +284,12 @@ fn missing_answers_are_listed_with_their_flags() {
 
 #[test]
 fn odd_but_legal_values_round_trip() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = init(
         tmp.path(),
         &["flux_pod_labels=yes,1.0,null,On", "flux_namespace=123"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     let text =
         std::fs::read_to_string(tmp.path().join("infrastructure/flux-exception.yaml")).unwrap();
     let docs = documents(&text);
@@ -321,7 +311,7 @@ fn odd_but_legal_values_round_trip() {
 
 #[test]
 fn existing_kustomization_yml_is_patched_in_place() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let infra = tmp.path().join("infrastructure");
     std::fs::create_dir_all(&infra).unwrap();
     std::fs::write(
@@ -340,20 +330,16 @@ fn existing_kustomization_yml_is_patched_in_place() {
 
 #[test]
 fn two_kustomization_files_are_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let infra = tmp.path().join("infrastructure");
-    std::fs::create_dir_all(&infra).unwrap();
-    std::fs::write(infra.join("kustomization.yml"), "resources: []\n").unwrap();
-    std::fs::write(infra.join("Kustomization"), "resources: []\n").unwrap();
-    let out = init(tmp.path(), &[]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("more than one kustomization"));
-    assert!(!tmp.path().join("prerequisites").exists());
+    let repo = Repo::new()
+        .file("infrastructure/kustomization.yml", "resources: []\n")
+        .file("infrastructure/Kustomization", "resources: []\n");
+    repo.init(&[]).refused("more than one kustomization");
+    assert!(!repo.join("prerequisites").exists());
 }
 
 #[test]
 fn folder_without_kustomization_keeps_what_it_held() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let infra = tmp.path().join("infrastructure");
     std::fs::create_dir_all(infra.join("redis")).unwrap();
     std::fs::create_dir_all(infra.join("plain/deeper")).unwrap();
@@ -383,7 +369,7 @@ fn folder_without_kustomization_keeps_what_it_held() {
     std::fs::write(infra.join("values.yaml"), "replicas: 2\n").unwrap();
     let out = init(tmp.path(), &[]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("infrastructure/values.yaml"), "{err}");
     assert!(
         !tmp.path().join("prerequisites").exists(),
@@ -433,7 +419,7 @@ fn a_namespace_override_sends_the_exception_to_the_prerequisites_stage() {
         ),
     ];
     for (style, text, component) in styles {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let infra = tmp.path().join("infrastructure");
         std::fs::create_dir_all(&infra).unwrap();
         std::fs::write(infra.join("kustomization.yaml"), text).unwrap();
@@ -444,7 +430,7 @@ fn a_namespace_override_sends_the_exception_to_the_prerequisites_stage() {
         // see the exception outside the Flux namespace.
         let out = init(tmp.path(), &["exception_stage=infra"]);
         assert_eq!(out.status.code(), Some(2), "{style}");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert!(
             err.contains("infra") && err.contains("flux-system"),
             "{style}: {err}"
@@ -453,7 +439,7 @@ fn a_namespace_override_sends_the_exception_to_the_prerequisites_stage() {
         // By default it goes where nothing moves it, and says so.
         let out = init(tmp.path(), &[]);
         assert_success(&out);
-        let report = String::from_utf8_lossy(&out.stdout);
+        let report = stdout(&out);
         assert!(
             report.contains("exception_stage (auto): prereqs"),
             "{style}: {report}"
@@ -482,13 +468,13 @@ fn a_namespace_override_sends_the_exception_to_the_prerequisites_stage() {
 
 #[test]
 fn a_file_it_did_not_write_is_adopted_until_forced() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let mine = tmp.path().join("infrastructure/flux-exception.yaml");
     std::fs::create_dir_all(mine.parent().unwrap()).unwrap();
     std::fs::write(&mine, "# my own exception\n").unwrap();
     let out = init(tmp.path(), &[]);
     assert_success(&out);
-    let report = String::from_utf8_lossy(&out.stdout);
+    let report = stdout(&out);
     assert!(
         report.contains("keep       infrastructure/flux-exception.yaml")
             && report.contains("adopted"),

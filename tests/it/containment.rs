@@ -2,11 +2,9 @@
 //! hostile pack, a tampered `.flux-scaffold/` arriving in a pull request,
 //! special files where files are expected, templates that never end.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// Every file below `dir`, for "nothing written here" checks.
 fn count(dir: &Path) -> usize {
@@ -21,7 +19,7 @@ fn backslashes_never_reach_the_file_system() {
         ("{{ name }}/x.txt", &["name=..\\outside\\a"]),
         ("sub\\..\\..\\outside.txt", &[]),
     ] {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let p = tmp.path().join("pack");
         one_file_pack(&p, path);
         let target = tmp.path().join("a/target");
@@ -34,7 +32,7 @@ fn backslashes_never_reach_the_file_system() {
 
 #[test]
 fn a_patch_path_with_backslashes_cannot_reach_another_repository() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let other = tmp.path().join("other-repo");
     std::fs::create_dir_all(&other).unwrap();
     let kust = "resources:\n  - a.yaml\n";
@@ -55,7 +53,7 @@ fn a_patch_path_with_backslashes_cannot_reach_another_repository() {
 
 #[test]
 fn names_longer_than_the_file_system_allows_are_bad_input() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let p = tmp.path().join("pack");
     let long = "n".repeat(256);
     one_file_pack(&p, &format!("dir/{long}"));
@@ -66,7 +64,7 @@ fn names_longer_than_the_file_system_allows_are_bad_input() {
 
 #[test]
 fn names_of_255_bytes_are_written() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let p = tmp.path().join("pack");
     let long = "n".repeat(255);
     one_file_pack(&p, &format!("dir/{long}"));
@@ -90,7 +88,7 @@ fn reserved_names_are_refused_in_any_case() {
         "x/.Git/config",
         ".FLUX-SCAFFOLD/files.yaml",
     ] {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let p = tmp.path().join("pack");
         one_file_pack(&p, path);
         let target = tmp.path().join("target");
@@ -135,7 +133,7 @@ fn tamper(root: &Path, entry: &str, victim: &Path) {
 
 #[test]
 fn a_tampered_files_yaml_is_refused_before_any_read_or_delete() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     for (i, entry) in [
         "{victim}",
         "../victim.txt",
@@ -155,7 +153,7 @@ fn a_tampered_files_yaml_is_refused_before_any_read_or_delete() {
         ] {
             let out = bin().args(args).arg(&root).output().unwrap();
             refused(&out, ".flux-scaffold/files.yaml");
-            let err = String::from_utf8_lossy(&out.stderr);
+            let err = stderr(&out);
             assert!(
                 !err.contains("not yours"),
                 "the victim is never read: {err}"
@@ -171,7 +169,7 @@ fn a_tampered_files_yaml_is_refused_before_any_read_or_delete() {
 
 #[test]
 fn a_state_entry_naming_a_device_is_refused_without_reading_it() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let (root, victim) = layout_and_victim(tmp.path());
     tamper(&root, "/dev/zero", &victim);
     let out = regen_check(&root);
@@ -182,7 +180,7 @@ fn a_state_entry_naming_a_device_is_refused_without_reading_it() {
 #[test]
 fn fifos_where_files_are_expected_are_refused_without_blocking() {
     // A kustomization the tool patches.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     std::fs::create_dir_all(root.join("infrastructure")).unwrap();
     mkfifo(&root.join("infrastructure/kustomization.yaml"));
@@ -196,13 +194,7 @@ fn fifos_where_files_are_expected_are_refused_without_blocking() {
     mkfifo(&managed);
     refused(&regen_check(&root), "not a regular file");
     std::fs::remove_file(&managed).unwrap();
-    assert_success(
-        &bin()
-            .args(["regen", "--force"])
-            .arg(&root)
-            .output()
-            .unwrap(),
-    );
+    Test::new().arg("regen").arg("--force").arg(&root).success();
     let base = root.join(".flux-scaffold/base/infrastructure/flux-exception.yaml.base");
     std::fs::remove_file(&base).unwrap();
     mkfifo(&base);
@@ -239,7 +231,7 @@ fn fifos_where_files_are_expected_are_refused_without_blocking() {
 #[cfg(unix)]
 #[test]
 fn a_pack_yaml_linked_out_of_the_pack_is_not_read() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let secret = tmp.path().join("secret.yaml");
     std::fs::write(&secret, "name: s3cr3t-token\n").unwrap();
     let p = tmp.path().join("pack");
@@ -254,12 +246,10 @@ fn a_pack_yaml_linked_out_of_the_pack_is_not_read() {
         .arg(&target);
     for mut cmd in [show, init] {
         let out = cmd.output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(err.contains("links outside the pack"), "{err}");
-        assert!(
-            !err.contains("s3cr3t") && !String::from_utf8_lossy(&out.stdout).contains("s3cr3t")
-        );
+        assert!(!err.contains("s3cr3t") && !stdout(&out).contains("s3cr3t"));
     }
 }
 
@@ -272,7 +262,7 @@ fn endless_templates_stop_with_a_clear_error() {
         "{% for i in range(end=1000000) %}xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx{% endfor %}",
     ];
     for (i, bomb) in bombs.into_iter().enumerate() {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let p = tmp.path().join("pack");
         hostile_pack(
             &p,
@@ -281,13 +271,13 @@ fn endless_templates_stop_with_a_clear_error() {
         );
         let target = tmp.path().join("target");
         let out = run_pack(&p, &target, &[]);
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{i}: {err}");
         assert!(err.contains("exceed"), "{i}: {err}");
         assert!(!target.exists());
     }
     // In a path template too.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let p = tmp.path().join("pack");
     hostile_pack(
         &p,
@@ -296,13 +286,13 @@ fn endless_templates_stop_with_a_clear_error() {
     );
     let out = run_pack(&p, &tmp.path().join("target"), &[]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("exceed"));
+    assert!(stderr(&out).contains("exceed"));
 }
 
 #[test]
 fn state_from_any_newer_or_unknown_version_is_refused() {
     for version in ["v2.0.0", "99999999999999999999999.0.0", "1.0.0", "next"] {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let root = tmp.path().join("repo");
         assert_success(&init(&root, &[]));
         let f = root.join(".flux-scaffold/answers.yaml");
@@ -312,7 +302,7 @@ fn state_from_any_newer_or_unknown_version_is_refused() {
         );
         std::fs::write(&f, text).unwrap();
         let out = regen_check(&root);
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{version}: {err}");
         assert!(err.contains("newer than this"), "{version}: {err}");
     }
@@ -320,14 +310,14 @@ fn state_from_any_newer_or_unknown_version_is_refused() {
 
 #[test]
 fn a_duplicate_key_in_an_answers_file_is_an_error() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let answers = tmp.path().join("answers.yaml");
     std::fs::write(&answers, "cluster_name: aks-one\ncluster_name: aks-two\n").unwrap();
     let target = tmp.path().join("t");
     let out = init_cmd(&target, &["--answers", answers.to_str().unwrap()], &[])
         .output()
         .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
         err.contains("cluster_name") && err.contains("answers.yaml"),

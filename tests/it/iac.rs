@@ -2,18 +2,13 @@
 //! schemas, Terraform through hcl-rs, az scripts through a shell's word
 //! splitting and the CLI's parsing rules, Flux objects through kubectl.
 
-mod common;
-
-#[path = "common/az.rs"]
-mod az;
-#[path = "common/bicep.rs"]
-mod bicep;
-#[path = "common/shell.rs"]
-mod shell;
+use crate::common::az;
+use crate::common::bicep;
+use crate::common::shell;
 
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 const VERSIONS: [&str; 9] = [
@@ -52,7 +47,7 @@ fn flux_config(root: &Path) -> (String, Value) {
 fn bicep_parses_and_chains_for_every_api_version() {
     for addon in [false, true] {
         for v in VERSIONS {
-            let tmp = tempfile::tempdir().unwrap();
+            let tmp = tempdir();
             let pi = pod_identity(addon);
             generate(
                 tmp.path(),
@@ -222,7 +217,7 @@ fn bicep_matches_the_arm_schemas() {
                 "config_scope=namespace",
             ],
         ] {
-            let tmp = tempfile::tempdir().unwrap();
+            let tmp = tempdir();
             let mut sets = sets.clone();
             let version = format!("bicep_api_version={v}");
             sets.push(&version);
@@ -244,10 +239,10 @@ fn bicep_matches_the_arm_schemas() {
 
 #[test]
 fn unknown_bicep_version_lists_the_known_ones() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = init(&tmp.path().join("x"), &["bicep_api_version=2020-01-01"]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("bicep_api_version")
             && err.contains("2025-04-01")
@@ -276,7 +271,7 @@ fn env_sets(n: usize) -> String {
 fn terraform_parses_and_chains() {
     for addon in [false, true] {
         for n in 1..=3 {
-            let tmp = tempfile::tempdir().unwrap();
+            let tmp = tempdir();
             let pi = pod_identity(addon);
             generate(tmp.path(), &["iac=terraform", &env_sets(n), pi]);
             let body: hcl::Body =
@@ -362,7 +357,7 @@ fn terraform_parses_and_chains() {
 
 #[test]
 fn terraform_name_limit_is_checked() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = init(
         &tmp.path().join("x"),
         &[
@@ -372,7 +367,7 @@ fn terraform_name_limit_is_checked() {
         ],
     );
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("config_names") && err.contains("30"), "{err}");
     assert!(!tmp.path().join("x").exists());
 }
@@ -387,7 +382,7 @@ fn bash_n(path: &Path) {
         out.status.success(),
         "bash -n {}: {}",
         path.display(),
-        String::from_utf8_lossy(&out.stderr)
+        stderr(&out)
     );
 }
 
@@ -396,7 +391,7 @@ fn az_scripts_parse_as_the_cli_parses_them() {
     for addon in [false, true] {
         for n in 1..=3 {
             for git_ref in ["main", "tag:v1.0.0", "semver:>=1.0.0 <2.0.0"] {
-                let tmp = tempfile::tempdir().unwrap();
+                let tmp = tempdir();
                 let pi = pod_identity(addon);
                 let r = format!("git_ref={git_ref}");
                 generate(
@@ -493,7 +488,7 @@ fn az_scripts_parse_as_the_cli_parses_them() {
 
 #[test]
 fn prune_true_is_written_only_when_true() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(tmp.path(), &["iac=az-cli"]);
     let text = read(tmp.path(), "iac/flux-configuration.sh");
     let cmd = shell::commands(&text)
@@ -510,7 +505,7 @@ fn prune_true_is_written_only_when_true() {
 fn flux_objects_build_and_chain() {
     for addon in [false, true] {
         for n in 1..=3 {
-            let tmp = tempfile::tempdir().unwrap();
+            let tmp = tempdir();
             let pi = pod_identity(addon);
             generate(tmp.path(), &["iac=flux", &env_sets(n), pi]);
             for env in &["staging", "production", "dev"][..n] {
@@ -542,7 +537,7 @@ fn flux_objects_build_and_chain() {
 
 #[test]
 fn flux_objects_join_an_existing_bootstrap() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let dir = tmp.path().join("clusters/staging");
     std::fs::create_dir_all(dir.join("flux-system")).unwrap();
     std::fs::write(
@@ -571,7 +566,7 @@ fn flux_objects_join_an_existing_bootstrap() {
 #[test]
 fn bicep_main_has_one_module_per_environment() {
     for n in 1..=3 {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         generate(tmp.path(), &["iac=bicep", &env_sets(n)]);
         let src = read(tmp.path(), "iac/main.bicep");
         let tree = bicep::parse(&src);
@@ -601,7 +596,7 @@ fn bicep_main_has_one_module_per_environment() {
 
 #[test]
 fn the_extension_runs_where_the_exception_lives() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(
         tmp.path(),
         &["iac=bicep,az-cli,terraform", "flux_namespace=flux-ext"],
@@ -646,7 +641,7 @@ fn the_extension_runs_where_the_exception_lives() {
     };
     assert!(pos("k8s-extension") < pos("k8s-configuration"));
     // With the default namespace the CLI's own install is enough.
-    let tmp2 = tempfile::tempdir().unwrap();
+    let tmp2 = tempdir();
     generate(tmp2.path(), &["iac=az-cli"]);
     assert!(!read(tmp2.path(), "iac/flux-configuration.sh").contains("k8s-extension"));
 }
@@ -729,7 +724,7 @@ fn durations_are_read_alike_by_bicep_terraform_az_and_flux() {
         ("90m", 5400),
         ("35791394s", 35_791_394),
     ] {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let sets = [
             "iac=bicep,az-cli,terraform,flux".to_string(),
             format!("sync_interval={given}"),
@@ -795,11 +790,11 @@ fn durations_outside_whole_seconds_1_to_35791394_are_refused() {
         ("sync_interval", "35791395s"),
         ("timeout", "9999999999999999999h"),
     ] {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let set = format!("{key}={bad}");
         let out = init(&tmp.path().join("x"), &["iac=terraform", &set]);
         assert_eq!(out.status.code(), Some(2), "{set}");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert!(
             err.contains(key) && err.trim().lines().count() == 1,
             "{err}"

@@ -1,6 +1,5 @@
 //! Parse generated Bicep with tree-sitter-bicep and turn its object
 //! literals into JSON, so tests can compare them with the ARM schemas.
-#![allow(dead_code)]
 
 use serde_json::{Map, Value};
 use tree_sitter::{Node, Parser, Tree};

@@ -1,7 +1,6 @@
 //! Split shell scripts into commands and words as a POSIX shell would, for
 //! the simple scripts the tool generates (quotes, backslashes, line
 //! continuations, comments).
-#![allow(dead_code)]
 
 /// The commands of a script, each as its list of words.
 pub fn commands(script: &str) -> Vec<Vec<String>> {

@@ -1,22 +1,14 @@
 //! The repository as Flux applies it, before and after every run: nothing
 //! dropped, nothing dangling, every stage pointed at exists and builds.
 //! Builds are `kubectl kustomize`, or Flux's generator rule for a folder
-//! without a kustomization (tests/common/flux.rs), never the tool's model.
+//! without a kustomization (tests/it/common/flux.rs), never the tool's model.
 
-mod common;
-#[path = "common/flux.rs"]
-mod flux;
+use crate::common::flux;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use common::*;
-
-fn write(root: &Path, rel: &str, text: &str) {
-    let p = root.join(rel);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, text).unwrap();
-}
+use crate::common::*;
 
 fn read(root: &Path, rel: &str) -> String {
     std::fs::read_to_string(root.join(rel)).unwrap()
@@ -55,29 +47,20 @@ fn user_ids(root: &Path, stage: &str) -> BTreeSet<flux::Id> {
 /// Case 1: a folder without a kustomization keeps everything Flux applied.
 #[test]
 fn init_keeps_what_flux_applied_from_a_folder_without_kustomization() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    write(root, "infrastructure/top.yaml", &cm("top"));
-    write(
-        root,
-        "infrastructure/pod-identity/release.yaml",
-        &cm("release"),
-    );
-    write(root, "infrastructure/nginx/deploy.yaml", &cm("nginx"));
-    write(
-        root,
-        "clusters/staging/flux-system/gotk-sync.yaml",
-        &cm("sync"),
-    );
-    write(
-        root,
-        "clusters/staging/flux-system/gotk-components.yaml",
-        &cm("components"),
-    );
+    let repo = Repo::new()
+        .file("infrastructure/top.yaml", &cm("top"))
+        .file("infrastructure/pod-identity/release.yaml", &cm("release"))
+        .file("infrastructure/nginx/deploy.yaml", &cm("nginx"))
+        .file("clusters/staging/flux-system/gotk-sync.yaml", &cm("sync"))
+        .file(
+            "clusters/staging/flux-system/gotk-components.yaml",
+            &cm("components"),
+        );
+    let root = repo.path();
     let before_infra = user_ids(root, "infrastructure");
     let before_clusters = user_ids(root, "clusters/staging");
     assert_eq!(before_infra.len(), 3);
-    assert_success(&init(root, &["iac=az-cli,flux"]));
+    repo.init(&["iac=az-cli,flux"]).success();
     assert_eq!(user_ids(root, "infrastructure"), before_infra);
     assert_eq!(user_ids(root, "clusters/staging"), before_clusters);
     let built = flux::build(root, "infrastructure").unwrap();
@@ -94,15 +77,15 @@ fn init_keeps_what_flux_applied_from_a_folder_without_kustomization() {
 #[test]
 fn regen_removes_the_entry_of_a_file_it_stops_producing() {
     for change in ["pod_identity=aks-addon", "infra_path=platform"] {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let root = tmp.path();
         if change.starts_with("infra_path") {
             // What the old folder applied is applied by the new one too.
-            write(root, "platform/top.yaml", &cm("top"));
+            write_file(root, "platform/top.yaml", &cm("top"));
         }
         let mine = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  # the team's own\n  - top.yaml\n";
-        write(root, "infrastructure/kustomization.yaml", mine);
-        write(root, "infrastructure/top.yaml", &cm("top"));
+        write_file(root, "infrastructure/kustomization.yaml", mine);
+        write_file(root, "infrastructure/top.yaml", &cm("top"));
         assert_success(&init(root, &[]));
         assert!(read(root, "infrastructure/kustomization.yaml").contains("flux-exception.yaml"));
         let out = regen(root, &["--set", change]);
@@ -112,7 +95,7 @@ fn regen_removes_the_entry_of_a_file_it_stops_producing() {
             mine,
             "{change}"
         );
-        assert!(String::from_utf8_lossy(&out.stdout).contains("removed flux-exception.yaml"));
+        assert!(stdout(&out).contains("removed flux-exception.yaml"));
         flux::build(root, "infrastructure").unwrap();
         for stage in flux::stages(root) {
             flux::build(root, &stage).unwrap_or_else(|e| panic!("{change}: {e}"));
@@ -125,7 +108,7 @@ fn regen_removes_the_entry_of_a_file_it_stops_producing() {
 #[test]
 fn every_stage_pointed_at_exists_and_builds() {
     for pi in ["helm", "aks-addon"] {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let root = tmp.path();
         let set = format!("pod_identity={pi}");
         assert_success(&init(
@@ -148,9 +131,9 @@ fn every_stage_pointed_at_exists_and_builds() {
 /// Case 4: adding an environment leaves the existing one where it was.
 #[test]
 fn adding_an_environment_keeps_the_existing_one() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    assert_success(&init(root, &["iac=az-cli"]));
+    let repo = Repo::new();
+    let root = repo.path();
+    repo.init(&["iac=az-cli"]).success();
     let before = flux::environments(root);
     assert_eq!(
         before["staging"],
@@ -167,7 +150,7 @@ fn adding_an_environment_keeps_the_existing_one() {
             "cluster-config-production".into()
         )
     );
-    let report = String::from_utf8_lossy(&out.stdout);
+    let report = stdout(&out);
     assert!(
         report.contains("cluster_names: staging keeps aks-demo"),
         "{report}"
@@ -186,13 +169,13 @@ fn adding_an_environment_keeps_the_existing_one() {
 /// Case 5: init never replaces recorded answers.
 #[test]
 fn init_with_other_answers_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    assert_success(&init(root, &["environments=staging,production"]));
+    let repo = Repo::new();
+    let root = repo.path();
+    repo.init(&["environments=staging,production"]).success();
     let snap = snapshot(root);
     let out = init(root, &["environments=staging"]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("environments") && err.contains("regen --set"),
         "{err}"
@@ -200,7 +183,7 @@ fn init_with_other_answers_is_refused() {
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert_eq!(snapshot(root), snap, "nothing written");
     // The same answers (or none beyond the recorded ones) are a no-op.
-    assert_success(&init(root, &["environments=staging,production"]));
+    repo.init(&["environments=staging,production"]).success();
     assert_success(
         &bin()
             .args(["init", "--no-input"])
@@ -214,27 +197,24 @@ fn init_with_other_answers_is_refused() {
 /// Case 6: `regen --check` agrees with `regen` after a kept edit.
 #[test]
 fn check_agrees_with_regen_after_a_kept_edit() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    assert_success(&init(root, &[]));
+    let repo = Repo::new();
+    let root = repo.path();
+    repo.init(&[]).success();
     let f = "infrastructure/flux-exception.yaml";
-    write(
-        root,
-        f,
-        &(read(root, f) + "# reviewed by the platform team\n"),
-    );
+    repo.write(f, &(repo.read(f) + "# reviewed by the platform team\n"));
     let out = regen(root, &[]);
     assert_success(&out);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("nothing to do"));
+    assert!(stdout(&out).contains("nothing to do"));
     assert_eq!(regen(root, &["--check"]).status.code(), Some(0));
     let strict = regen(root, &["--check", "--strict"]);
     assert_eq!(strict.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&strict.stderr).contains(f));
+    assert!(stderr(&strict).contains(f));
     // What regen would write is drift for both.
-    write(
-        root,
+    repo.write(
         ".flux-scaffold/answers.yaml",
-        &read(root, ".flux-scaffold/answers.yaml").replace("flux-system", "flux-ext"),
+        &repo
+            .read(".flux-scaffold/answers.yaml")
+            .replace("flux-system", "flux-ext"),
     );
     assert_eq!(regen(root, &["--check"]).status.code(), Some(1));
 }
@@ -246,60 +226,52 @@ const ARTICLE_EXCEPTION: &str = "apiVersion: aadpodidentity.k8s.io/v1\nkind: Azu
 /// Case 7: a repository that followed the article by hand is adopted.
 #[test]
 fn an_article_layout_is_adopted_without_force() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    write(root, "prerequisites/kustomization.yaml", ARTICLE_PREREQS);
-    write(
-        root,
-        "infrastructure/flux-exception.yaml",
-        ARTICLE_EXCEPTION,
-    );
-    write(
-        root,
-        "infrastructure/kustomization.yaml",
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - flux-exception.yaml\n",
-    );
+    let repo = Repo::new()
+        .file("prerequisites/kustomization.yaml", ARTICLE_PREREQS)
+        .file("infrastructure/flux-exception.yaml", ARTICLE_EXCEPTION)
+        .file("infrastructure/kustomization.yaml", "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - flux-exception.yaml\n");
+    let root = repo.path();
     let dry = init_cmd(root, &["--dry-run"], &[]).output().unwrap();
     assert_success(&dry);
-    let shown = String::from_utf8_lossy(&dry.stdout);
+    let shown = stdout(&dry);
     assert!(
         shown.contains("--- a/infrastructure/flux-exception.yaml"),
         "{shown}"
     );
     let out = init(root, &[]);
     assert_success(&out);
-    let report = String::from_utf8_lossy(&out.stdout);
+    let report = stdout(&out);
     assert!(
         report.contains("adopted") && report.contains("master"),
         "{report}"
     );
     assert_eq!(
-        read(root, "prerequisites/kustomization.yaml"),
+        repo.read("prerequisites/kustomization.yaml"),
         ARTICLE_PREREQS
     );
     assert_eq!(
-        read(root, "infrastructure/flux-exception.yaml"),
+        repo.read("infrastructure/flux-exception.yaml"),
         ARTICLE_EXCEPTION
     );
     for stage in flux::stages(root) {
         flux::build(root, &stage).unwrap_or_else(|e| panic!("{e}"));
     }
-    assert!(String::from_utf8_lossy(&regen(root, &[]).stdout).contains("nothing to do"));
-    assert_eq!(regen_check(root).status.code(), Some(0));
+    repo.regen(&[]).success().stdout_has("nothing to do");
+    repo.regen(&["--check"]).success();
 
     // The same CRDs kept in a file of the user's own: not added twice.
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
+    let repo = Repo::new();
+    let root = repo.path();
     let crds = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("templates/aks-flux-pod-identity/files/pod-identity-crds-v1.8.17.yaml"),
     )
     .unwrap();
-    write(root, "prerequisites/pod-identity-cards.yaml", &crds);
+    repo.write("prerequisites/pod-identity-cards.yaml", &crds);
     let mine = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- pod-identity-cards.yaml\n";
-    write(root, "prerequisites/kustomization.yaml", mine);
-    assert_success(&init(root, &[]));
-    assert_eq!(read(root, "prerequisites/kustomization.yaml"), mine);
+    repo.write("prerequisites/kustomization.yaml", mine);
+    repo.init(&[]).success();
+    assert_eq!(repo.read("prerequisites/kustomization.yaml"), mine);
     assert!(!root.join("prerequisites/pod-identity-crds.yaml").exists());
     flux::build(root, "prerequisites").unwrap();
 }
@@ -307,19 +279,17 @@ fn an_article_layout_is_adopted_without_force() {
 /// A run that would leave a stage unbuildable is refused with nothing written.
 #[test]
 fn a_run_that_would_break_a_stage_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    // The team's own exception, under the same name, in another file.
-    write(
-        root,
+    let repo = Repo::new();
+    let root = repo.path(); // The team's own exception, under the same name, in another file.
+    repo.write(
         "infrastructure/kustomization.yaml",
         "resources:\n- mine.yaml\n",
     );
-    write(root, "infrastructure/mine.yaml", ARTICLE_EXCEPTION);
+    repo.write("infrastructure/mine.yaml", ARTICLE_EXCEPTION);
     let snap = snapshot(root);
     let out = init(root, &[]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("flux-extension-exception") && err.contains("twice"),
         "{err}"
@@ -328,7 +298,7 @@ fn a_run_that_would_break_a_stage_is_refused() {
     // A dry run shows the plan and the refusal, exit 2.
     let dry = init_cmd(root, &["--dry-run"], &[]).output().unwrap();
     assert_eq!(dry.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&dry.stdout).contains("refused"));
+    assert!(stdout(&dry).contains("refused"));
 }
 
 // ---------------------------------------------------------------------------
@@ -402,16 +372,16 @@ fn step() -> impl Strategy<Value = Step> {
 
 fn lay_out(root: &Path, s: &Start) {
     if s.infra > 0 {
-        write(root, "infrastructure/top.yaml", &cm("top"));
+        write_file(root, "infrastructure/top.yaml", &cm("top"));
         if s.nested {
-            write(root, "infrastructure/plain/deeper/a.yml", &cm("deep"));
-            write(
+            write_file(root, "infrastructure/plain/deeper/a.yml", &cm("deep"));
+            write_file(
                 root,
                 "infrastructure/unit/kustomization.yaml",
                 "resources:\n- u.yaml\n",
             );
-            write(root, "infrastructure/unit/u.yaml", &cm("unit"));
-            write(
+            write_file(root, "infrastructure/unit/u.yaml", &cm("unit"));
+            write_file(
                 root,
                 "infrastructure/unit/not-listed.yaml",
                 &cm("not-listed"),
@@ -424,31 +394,31 @@ fn lay_out(root: &Path, s: &Start) {
             if s.nested {
                 k.push_str("  - unit\n  - plain/deeper/a.yml\n");
             }
-            write(root, "infrastructure/kustomization.yaml", &k);
+            write_file(root, "infrastructure/kustomization.yaml", &k);
         }
     }
     if s.article_prereqs {
-        write(root, "prerequisites/kustomization.yaml", ARTICLE_PREREQS);
+        write_file(root, "prerequisites/kustomization.yaml", ARTICLE_PREREQS);
     }
     match s.clusters {
         1 => {
-            write(
+            write_file(
                 root,
                 "clusters/staging/flux-system/kustomization.yaml",
                 "resources:\n- gotk.yaml\n",
             );
-            write(root, "clusters/staging/flux-system/gotk.yaml", &cm("gotk"));
+            write_file(root, "clusters/staging/flux-system/gotk.yaml", &cm("gotk"));
         }
-        2 => write(root, "clusters/staging/sync/sync.yaml", &cm("sync")),
+        2 => write_file(root, "clusters/staging/sync/sync.yaml", &cm("sync")),
         _ => {}
     }
     if s.apps {
-        write(
+        write_file(
             root,
             "apps/staging/kustomization.yaml",
             "resources:\n- app.yaml\n",
         );
-        write(root, "apps/staging/app.yaml", &cm("app"));
+        write_file(root, "apps/staging/app.yaml", &cm("app"));
     }
 }
 
@@ -474,8 +444,8 @@ fn applied(
 }
 
 fn lifecycle(start: &Start, steps: &[Step], ok_steps: &mut usize) -> Result<(), TestCaseError> {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
+    let repo = Repo::new();
+    let root = repo.path();
     lay_out(root, start);
     // Before init, Flux applies what the folders hold (where they build).
     let initial: BTreeSet<String> = [
@@ -516,7 +486,7 @@ fn lifecycle(start: &Start, steps: &[Step], ok_steps: &mut usize) -> Result<(), 
             c => {
                 return Err(TestCaseError::fail(format!(
                     "{what}: exit {c:?}: {}",
-                    String::from_utf8_lossy(&out.stderr)
+                    stderr(&out)
                 )));
             }
         }
@@ -547,13 +517,7 @@ fn lifecycle(start: &Start, steps: &[Step], ok_steps: &mut usize) -> Result<(), 
         envs_before = envs;
         // A second identical run writes nothing.
         let again = regen(root, &["--check"]);
-        prop_assert_eq!(
-            again.status.code(),
-            Some(0),
-            "{}: {}",
-            what,
-            String::from_utf8_lossy(&again.stderr)
-        );
+        prop_assert_eq!(again.status.code(), Some(0), "{}: {}", what, stderr(&again));
         before.extend(now);
     }
     Ok(())
@@ -606,12 +570,12 @@ fn lifecycle_property() {
 /// The tool's own remote CRD entry is the tool's to swap or remove.
 #[test]
 fn remote_crds_can_be_switched_back_and_repinned() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    assert_success(&init(root, &["iac=az-cli"]));
+    let repo = Repo::new();
+    let root = repo.path();
+    repo.init(&["iac=az-cli"]).success();
     assert_success(&regen(root, &["--set", "crds=remote"]));
     assert_success(&regen(root, &["--set", "crds_version=v1.8.16"]));
-    let k = read(root, "prerequisites/kustomization.yaml");
+    let k = repo.read("prerequisites/kustomization.yaml");
     assert!(
         k.contains("v1.8.16/charts") && !k.contains("v1.8.17"),
         "{k}"
@@ -620,7 +584,7 @@ fn remote_crds_can_be_switched_back_and_repinned() {
         root,
         &["--set", "crds=vendored", "--set", "crds_version=v1.8.17"],
     ));
-    let k = read(root, "prerequisites/kustomization.yaml");
+    let k = repo.read("prerequisites/kustomization.yaml");
     assert!(
         !k.contains("https://") && k.contains("pod-identity-crds.yaml"),
         "{k}"
@@ -635,33 +599,31 @@ fn remote_crds_can_be_switched_back_and_repinned() {
 /// A component's `namespace:` moves everything its includer builds.
 #[test]
 fn a_component_that_moves_the_exceptions_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    write(
-        root,
-        "infrastructure/kustomization.yaml",
-        "resources:\n- top.yaml\ncomponents:\n- comp\n",
-    );
-    write(root, "infrastructure/top.yaml", &cm("top"));
-    write(
-        root,
-        "infrastructure/comp/kustomization.yaml",
-        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamespace: infra\n",
-    );
+    let repo = Repo::new()
+        .file(
+            "infrastructure/kustomization.yaml",
+            "resources:\n- top.yaml\ncomponents:\n- comp\n",
+        )
+        .file("infrastructure/top.yaml", &cm("top"))
+        .file(
+            "infrastructure/comp/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nnamespace: infra\n",
+        );
+    let root = repo.path();
     // What kubectl does with it: the top ConfigMap lands in infra.
     let built = flux::build(root, "infrastructure").unwrap();
     assert_eq!(built[0]["metadata"]["namespace"], "infra");
     let snap = snapshot(root);
     let out = init(root, &["exception_stage=infra"]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("AzurePodIdentityException") && err.contains("infra"),
         "{err}"
     );
     assert_eq!(snapshot(root), snap);
     // auto puts it where nothing moves it.
-    assert_success(&init(root, &[]));
+    repo.init(&[]).success();
     let built = flux::build(root, "prerequisites").unwrap();
     let ex: Vec<_> = built
         .iter()
@@ -677,26 +639,26 @@ fn a_component_that_moves_the_exceptions_is_refused() {
 /// Moving a stage's folder would make Flux prune what only the old one applied.
 #[test]
 fn moving_a_stage_away_from_the_users_resources_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    write(root, "infrastructure/release.yaml", &cm("release"));
-    assert_success(&init(root, &["iac=az-cli"]));
+    let repo = Repo::new().file("infrastructure/release.yaml", &cm("release"));
+    let root = repo.path();
+    repo.init(&["iac=az-cli"]).success();
     let snap = snapshot(root);
     let out = regen(root, &["--set", "infra_path=platform"]);
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("ConfigMap release") && err.contains("platform"),
         "{err}"
     );
     assert_eq!(snapshot(root), snap);
     // Moved along by the user first, the same change goes through.
-    write(root, "platform/release.yaml", &cm("release"));
+    repo.write("platform/release.yaml", &cm("release"));
     std::fs::remove_file(root.join("infrastructure/release.yaml")).unwrap();
-    write(
-        root,
+    repo.write(
         "infrastructure/kustomization.yaml",
-        &read(root, "infrastructure/kustomization.yaml").replace("- release.yaml\n", ""),
+        &repo
+            .read("infrastructure/kustomization.yaml")
+            .replace("- release.yaml\n", ""),
     );
     assert_success(&regen(root, &["--set", "infra_path=platform"]));
     assert!(
@@ -705,32 +667,31 @@ fn moving_a_stage_away_from_the_users_resources_is_refused() {
             .any(|(_, _, n)| n == "release")
     );
     // Removing an environment is said, not refused.
-    write(root, "apps/staging/app.yaml", &cm("app"));
-    write(
-        root,
+    repo.write("apps/staging/app.yaml", &cm("app"));
+    repo.write(
         "apps/staging/kustomization.yaml",
         "resources:\n- app.yaml\n",
     );
     assert_success(&regen(root, &["--set", "environments=staging,production"]));
     let out = regen(root, &["--set", "environments=production"]);
     assert_success(&out);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("apps/staging is gone"));
+    assert!(stdout(&out).contains("apps/staging is gone"));
 }
 
 /// init again with the recorded answers merges like regen: a template
 /// change reaches an edited file, and its base is not replaced.
 #[test]
 fn init_again_never_replaces_a_base() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    assert_success(&init(root, &[]));
+    let repo = Repo::new();
+    let root = repo.path();
+    repo.init(&[]).success();
     let f = "infrastructure/flux-exception.yaml";
-    write(root, f, &(read(root, f) + "# mine\n"));
+    repo.write(f, &(repo.read(f) + "# mine\n"));
     let snap = snapshot(root);
-    assert_success(&init(root, &[]));
-    assert_success(&init(root, &["iac=az-cli,bicep"]));
+    repo.init(&[]).success();
+    repo.init(&["iac=az-cli,bicep"]).success();
     // A bare name is a branch: the same answer as the recorded branch:main.
-    assert_success(&init(root, &["git_ref=main"]));
+    repo.init(&["git_ref=main"]).success();
     assert_eq!(
         snapshot(root),
         snap,
@@ -742,18 +703,17 @@ fn init_again_never_replaces_a_base() {
 /// An entry the user wrote before the tool wrote the file goes with it.
 #[test]
 fn an_entry_listed_by_hand_goes_with_the_file() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    write(
-        root,
-        "infrastructure/kustomization.yaml",
-        "resources:\n- top.yaml\n- ./flux-exception.yaml\n",
-    );
-    write(root, "infrastructure/top.yaml", &cm("top"));
-    assert_success(&init(root, &[]));
+    let repo = Repo::new()
+        .file(
+            "infrastructure/kustomization.yaml",
+            "resources:\n- top.yaml\n- ./flux-exception.yaml\n",
+        )
+        .file("infrastructure/top.yaml", &cm("top"));
+    let root = repo.path();
+    repo.init(&[]).success();
     assert_success(&regen(root, &["--set", "pod_identity=aks-addon"]));
     assert_eq!(
-        read(root, "infrastructure/kustomization.yaml"),
+        repo.read("infrastructure/kustomization.yaml"),
         "resources:\n- top.yaml\n"
     );
 }
@@ -762,31 +722,18 @@ fn an_entry_listed_by_hand_goes_with_the_file() {
 /// symbolic links, `.sourceignore` patterns, its default exclusions.
 #[test]
 fn what_the_artifact_leaves_out_is_not_listed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    write(root, "infrastructure/real/a.yaml", &cm("a"));
+    let repo = Repo::new().file("infrastructure/real/a.yaml", &cm("a"));
+    let root = repo.path();
     std::os::unix::fs::symlink("real", root.join("infrastructure/link")).unwrap();
-    write(
-        root,
-        "infrastructure/tests/fixture.yaml",
-        "not: kubernetes\n",
-    );
-    write(root, "infrastructure/.sops.yaml", "creation_rules: []\n");
-    write(
-        root,
-        ".sourceignore",
-        "# test fixtures\ninfrastructure/tests/\n",
-    );
+    repo.write("infrastructure/tests/fixture.yaml", "not: kubernetes\n");
+    repo.write("infrastructure/.sops.yaml", "creation_rules: []\n");
+    repo.write(".sourceignore", "# test fixtures\ninfrastructure/tests/\n");
     // A .sourceignore below the root scopes its patterns to its folder.
-    write(root, "infrastructure/real/.sourceignore", "skip.yaml\n");
-    write(
-        root,
-        "infrastructure/real/deeper/skip.yaml",
-        "not: kubernetes\n",
-    );
-    write(root, "infrastructure/skip.yaml", &cm("kept"));
-    assert_success(&init(root, &[]));
-    let k = read(root, "infrastructure/kustomization.yaml");
+    repo.write("infrastructure/real/.sourceignore", "skip.yaml\n");
+    repo.write("infrastructure/real/deeper/skip.yaml", "not: kubernetes\n");
+    repo.write("infrastructure/skip.yaml", &cm("kept"));
+    repo.init(&[]).success();
+    let k = repo.read("infrastructure/kustomization.yaml");
     assert_eq!(
         k,
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- real/a.yaml\n- skip.yaml\n- flux-exception.yaml\n"
@@ -794,14 +741,13 @@ fn what_the_artifact_leaves_out_is_not_listed() {
     flux::build(root, "infrastructure").unwrap();
     // An entry through a symbolic link points at nothing Flux has: a stage
     // broken before the run is reported (the run did not break it).
-    write(
-        root,
+    repo.write(
         "infrastructure/kustomization.yaml",
         &k.replace("- real/a.yaml\n", "- link/a.yaml\n"),
     );
     let out = regen(root, &["--set", "pod_identity=aks-addon"]);
     assert_success(&out);
-    let report = String::from_utf8_lossy(&out.stdout);
+    let report = stdout(&out);
     assert!(
         report.contains("Flux cannot build infrastructure") && report.contains("symbolic link"),
         "{report}"
@@ -815,20 +761,18 @@ fn what_the_artifact_leaves_out_is_not_listed() {
 /// CRDs, never the exception that auto puts beside them.
 #[test]
 fn an_article_prerequisites_stage_still_gets_the_exception() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    write(
-        root,
-        "prerequisites/kustomization.yaml",
-        &ARTICLE_PREREQS.replace("namespace: pod-identity\n", ""),
-    );
-    write(
-        root,
-        "infrastructure/kustomization.yaml",
-        "namespace: infra\nresources: []\n",
-    );
-    assert_success(&init(root, &[]));
-    let k = read(root, "prerequisites/kustomization.yaml");
+    let repo = Repo::new()
+        .file(
+            "prerequisites/kustomization.yaml",
+            &ARTICLE_PREREQS.replace("namespace: pod-identity\n", ""),
+        )
+        .file(
+            "infrastructure/kustomization.yaml",
+            "namespace: infra\nresources: []\n",
+        );
+    let root = repo.path();
+    repo.init(&[]).success();
+    let k = repo.read("prerequisites/kustomization.yaml");
     assert!(
         k.contains("- flux-exception.yaml") && !k.contains("pod-identity-crds.yaml"),
         "{k}"
@@ -840,17 +784,17 @@ fn an_article_prerequisites_stage_still_gets_the_exception() {
 /// offline: auto keeps the exception away from them.
 #[test]
 fn patches_that_touch_namespaces_keep_the_exception_out() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
+    let repo = Repo::new();
+    let root = repo.path();
     let k = "resources:\n- top.yaml\npatches:\n- target:\n    name: \".*\"\n  patch: |-\n    - op: replace\n      path: /metadata/namespace\n      value: infra\n";
-    write(root, "infrastructure/kustomization.yaml", k);
-    write(root, "infrastructure/top.yaml", &cm("top"));
+    repo.write("infrastructure/kustomization.yaml", k);
+    repo.write("infrastructure/top.yaml", &cm("top"));
     assert_eq!(
         init(root, &["exception_stage=infra"]).status.code(),
         Some(2)
     );
-    assert_success(&init(root, &[]));
-    assert_eq!(read(root, "infrastructure/kustomization.yaml"), k);
+    repo.init(&[]).success();
+    assert_eq!(repo.read("infrastructure/kustomization.yaml"), k);
     let built = flux::build(root, "prerequisites").unwrap();
     assert!(
         built
@@ -864,33 +808,36 @@ fn patches_that_touch_namespaces_keep_the_exception_out() {
 /// between environments would prune both.
 #[test]
 fn swapping_apps_folders_between_environments_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
+    let repo = Repo::new();
+    let root = repo.path();
     assert_success(&init(
         root,
         &["iac=az-cli", "environments=staging,production"],
     ));
-    write(
-        root,
+    repo.write(
         "apps/staging/kustomization.yaml",
         "resources:\n- app.yaml\n",
     );
-    write(root, "apps/staging/app.yaml", &cm("stg-app"));
+    repo.write("apps/staging/app.yaml", &cm("stg-app"));
     let out = regen(root, &["--set", "apps_paths=apps/production,apps/staging"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("stg-app"));
+    assert!(stderr(&out).contains("stg-app"));
 }
 
 /// A file of the tool's that the user removed takes its entry with it.
 #[test]
 fn a_file_removed_by_hand_takes_its_entry() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    assert_success(&init(root, &["iac=az-cli"]));
+    let repo = Repo::new();
+    let root = repo.path();
+    repo.init(&["iac=az-cli"]).success();
     std::fs::remove_file(root.join("infrastructure/flux-exception.yaml")).unwrap();
     assert_eq!(regen_check(root).status.code(), Some(1));
     assert_success(&regen(root, &[]));
-    assert!(!read(root, "infrastructure/kustomization.yaml").contains("flux-exception"));
+    assert!(
+        !repo
+            .read("infrastructure/kustomization.yaml")
+            .contains("flux-exception")
+    );
     flux::build(root, "infrastructure").unwrap();
     assert_eq!(regen_check(root).status.code(), Some(0));
 }

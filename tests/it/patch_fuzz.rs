@@ -3,8 +3,7 @@
 //! arbitrary bytes: it never panics, and its output is the input plus
 //! exactly one entry, or a clear refusal. (fuzz/ holds the cargo-fuzz target.)
 
-#[path = "common/patch_check.rs"]
-mod patch_check;
+use crate::common::patch_check;
 
 use flux_scaffold::kustomize::add_resources;
 use proptest::prelude::*;

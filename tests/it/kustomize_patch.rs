@@ -2,12 +2,11 @@
 //! not in the corpus: the only change is the added entry, added once; a
 //! refusal gives a reason and never damages.
 
-mod common;
+use crate::common;
 
 use flux_scaffold::kustomize::{Patched, add_resources};
 
-#[path = "common/patch_check.rs"]
-mod patch_check;
+use crate::common::patch_check;
 
 use patch_check::{ENTRY, check};
 

@@ -3,25 +3,20 @@
 //! is made right is read back by the consumers' own rules (kubectl
 //! kustomize, tree-sitter-bicep, hcl-rs, the az CLI's parsing, git).
 
-mod common;
-
-#[path = "common/az.rs"]
-mod az;
-#[path = "common/bicep.rs"]
-mod bicep;
-#[path = "common/shell.rs"]
-mod shell;
+use crate::common::az;
+use crate::common::bicep;
+use crate::common::shell;
 
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// `sets` is refused with exit 2 and one line naming `key`; nothing is written.
 fn assert_refused(sets: &[&str], key: &str) -> String {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let dir = tmp.path().join("x");
     let out = init(&dir, sets);
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{sets:?} not refused: {err}");
     assert_eq!(err.trim().lines().count(), 1, "{sets:?}: one line: {err}");
     assert!(
@@ -84,7 +79,7 @@ fn answers_that_break_a_deployment_are_refused_at_the_answer() {
 
 #[test]
 fn the_limits_themselves_are_accepted() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let env = "e".repeat(45);
     let envs = format!("environments={env}");
     let config = format!("config_name={}", "c".repeat(55));
@@ -108,18 +103,18 @@ fn the_limits_themselves_are_accepted() {
         assert!(in_cluster.len() <= 63, "{in_cluster}");
     }
     // The add-on has no prereqs stage: two more characters are free.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let config = format!("config_name={}", "c".repeat(57));
     generate(
         tmp.path(),
         &["iac=az-cli", "pod_identity=aks-addon", &config],
     );
     // The older releases with v1 CRDs are accepted, remote only.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(tmp.path(), &["crds=remote", "crds_version=v1.8.0"]);
     assert!(read(tmp.path(), "prerequisites/kustomization.yaml").contains("/v1.8.0/"));
     // A namespace-scoped configuration is fine with the add-on.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(
         tmp.path(),
         &[
@@ -132,7 +127,7 @@ fn the_limits_themselves_are_accepted() {
 
 #[test]
 fn an_empty_label_value_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let answers = tmp.path().join("answers.yaml");
     std::fs::write(&answers, "flux_pod_labels: ['', microsoft.flux]\n").unwrap();
     let dir = tmp.path().join("x");
@@ -140,7 +135,7 @@ fn an_empty_label_value_is_refused() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(
         err.contains("'flux_pod_labels'") && err.contains("empty"),
         "{err}"
@@ -209,7 +204,7 @@ fn colliding_label_values_get_unique_valid_exception_names() {
     ] {
         let n = labels.split(',').count();
         for addon in [false, true] {
-            let tmp = tempfile::tempdir().unwrap();
+            let tmp = tempdir();
             let set = format!("flux_pod_labels={labels}");
             let pi = if addon {
                 "pod_identity=aks-addon"
@@ -233,7 +228,7 @@ fn colliding_label_values_get_unique_valid_exception_names() {
 
 #[test]
 fn plain_flux_excepts_upstream_flux_pods() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(tmp.path(), &["iac=flux"]);
     let text = read(tmp.path(), "infrastructure/flux-exception.yaml");
     for controller in [
@@ -257,7 +252,7 @@ fn plain_flux_excepts_upstream_flux_pods() {
     assert_eq!(labels.len(), 1);
     assert_eq!(labels["app.kubernetes.io/part-of"], "flux");
     // With the extension the extension's labels stay the default.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(tmp.path(), &["iac=terraform,flux"]);
     let docs = documents(&kustomize_build(&tmp.path().join("infrastructure")));
     let values: Vec<&str> = docs
@@ -278,7 +273,7 @@ fn hcl_body(root: &Path, rel: &str) -> serde_json::Value {
 
 #[test]
 fn terraform_with_the_addon_orders_the_extension_after_the_exception() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(
         tmp.path(),
         &[
@@ -324,7 +319,7 @@ fn terraform_with_the_addon_orders_the_extension_after_the_exception() {
         );
     }
     // Helm: no azapi resource, the extension stands alone.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(tmp.path(), &["iac=terraform"]);
     let tf = hcl_body(tmp.path(), "iac/flux-configuration.tf");
     assert!(tf["resource"].get("azapi_update_resource").is_none());
@@ -332,7 +327,7 @@ fn terraform_with_the_addon_orders_the_extension_after_the_exception() {
 
 #[test]
 fn terraform_output_declares_its_providers_once() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(tmp.path(), &["iac=terraform", "pod_identity=aks-addon"]);
     let providers = hcl_body(tmp.path(), "iac/providers.tf");
     let required = &providers["terraform"]["required_providers"];
@@ -365,7 +360,7 @@ fn terraform_output_declares_its_providers_once() {
 
 #[test]
 fn an_installed_flux_extension_is_referenced_not_declared() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(
         tmp.path(),
         &[
@@ -411,7 +406,7 @@ fn an_installed_flux_extension_is_referenced_not_declared() {
 
 #[test]
 fn each_environment_has_its_resource_group() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(
         tmp.path(),
         &[
@@ -453,7 +448,7 @@ fn each_environment_has_its_resource_group() {
     );
     assert_eq!(mods[1].2["scope"]["expr"], "resourceGroup('rg-prod')");
     // By default every environment uses the one answer, shared.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(
         tmp.path(),
         &["iac=terraform", "environments=staging,production"],
@@ -509,7 +504,7 @@ fn branch_names_follow_gits_own_rules() {
     ];
     for name in names {
         let accepted = git_accepts(name);
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let set = format!("git_ref=branch:{name}");
         let out = init(tmp.path(), &["iac=bicep,az-cli,terraform", &set]);
         assert_eq!(
@@ -517,7 +512,7 @@ fn branch_names_follow_gits_own_rules() {
             accepted,
             "{name:?}: git {} it: {}",
             if accepted { "accepts" } else { "refuses" },
-            String::from_utf8_lossy(&out.stderr)
+            stderr(&out)
         );
         if !accepted {
             assert_eq!(out.status.code(), Some(2));
@@ -552,13 +547,13 @@ fn merge_keys_in_the_infrastructure_kustomization_are_refused() {
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n<<: {namespace: infra}\nresources:\n- sources\n",
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n<<: {resources: [sources]}\n",
     ] {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         flux2_example(tmp.path());
         let p = tmp.path().join("infrastructure/kustomization.yaml");
         std::fs::write(&p, text).unwrap();
         // Asked to patch it, the tool refuses.
         let out = init(tmp.path(), &["exception_stage=infra"]);
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{err}");
         assert!(
             err.contains("merge key") && err.contains("infrastructure/kustomization.yaml"),

@@ -2,13 +2,11 @@
 //! killed run leaves each file wholly old or wholly new, two runs never
 //! interleave, and CRLF, BOM and non-UTF-8 files are never mangled.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use flux_scaffold::answers::NoPrompt;
 use flux_scaffold::apply::{Fs, RealFs};
 use flux_scaffold::error::ErrorKind;
@@ -133,7 +131,7 @@ fn namespace_change(root: &Path) -> Request {
 #[test]
 fn a_failure_at_any_step_rolls_everything_back() {
     // How many operations a full run takes.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = prepared_repo(tmp.path());
     let mut counter = Faulty::counting();
     session::init(&request(&root, &[]), &mut NoPrompt, &mut counter).unwrap();
@@ -141,7 +139,7 @@ fn a_failure_at_any_step_rolls_everything_back() {
     assert!(total > 10, "{total}");
 
     for at in 0..total {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let root = prepared_repo(tmp.path());
         let before = snapshot(&root);
         let mut fs = Faulty::fail_once(at);
@@ -164,7 +162,7 @@ fn a_failure_at_any_step_rolls_everything_back() {
 
 #[test]
 fn a_failed_regen_leaves_files_and_state_as_they_were() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = initialized_repo(tmp.path());
     let before = snapshot(&root);
     let req = Request {
@@ -173,7 +171,7 @@ fn a_failed_regen_leaves_files_and_state_as_they_were() {
         ..Request::default()
     };
     let mut counter = Faulty::counting();
-    let tmp2 = tempfile::tempdir().unwrap();
+    let tmp2 = tempdir();
     let copy = tmp2.path().join("repo");
     copy_dir(&root, &copy);
     session::regen(
@@ -208,7 +206,7 @@ fn repair_leftover(path: &str) -> bool {
 
 #[test]
 fn a_killed_run_leaves_each_file_wholly_old_or_new_and_the_next_run_repairs_it() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let reference = prepared_repo(tmp.path());
     let old = snapshot(&reference);
     session::init(&request(&reference, &[]), &mut NoPrompt, &mut RealFs).unwrap();
@@ -218,7 +216,7 @@ fn a_killed_run_leaves_each_file_wholly_old_or_new_and_the_next_run_repairs_it()
     session::init(&request(&probe, &[]), &mut NoPrompt, &mut counter).unwrap();
 
     for k in 0..counter.n {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let root = prepared_repo(tmp.path());
         // Dies after k operations: nothing after that happens, not even rollback.
         let mut fs = Faulty::killed_after(k);
@@ -285,7 +283,7 @@ fn conflicting_regen(tmp: &Path) -> (PathBuf, Request) {
 
 #[test]
 fn a_regen_killed_at_any_step_is_repaired_by_the_next_without_fake_or_nested_conflicts() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let (reference, req) = conflicting_regen(&tmp.path().join("reference"));
     let mut counter = Faulty::counting();
     let done = session::regen(&req, &mut counter).unwrap();
@@ -303,7 +301,7 @@ fn a_regen_killed_at_any_step_is_repaired_by_the_next_without_fake_or_nested_con
     assert_eq!(markers(&expected), 1);
 
     for k in 0..counter.n {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let (root, req) = conflicting_regen(tmp.path());
         let _ = session::regen(&req, &mut Faulty::killed_after(k));
         let again = session::regen(&req, &mut RealFs)
@@ -328,7 +326,7 @@ fn a_regen_killed_at_any_step_is_repaired_by_the_next_without_fake_or_nested_con
 
 #[test]
 fn a_file_saved_between_plan_and_write_is_never_overwritten() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = initialized_repo(tmp.path());
     let target = root.join("infrastructure/flux-exception.yaml");
     let before = snapshot(&root);
@@ -366,7 +364,7 @@ fn a_file_saved_between_plan_and_write_is_never_overwritten() {
 #[test]
 fn a_planted_temporary_file_link_redirects_nothing() {
     use std::os::unix::fs::PermissionsExt;
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = initialized_repo(tmp.path());
     let victim = tmp.path().join("victim");
     std::fs::write(&victim, "victim\n").unwrap();
@@ -408,7 +406,7 @@ fn a_planted_temporary_file_link_redirects_nothing() {
 #[cfg(unix)]
 #[test]
 fn a_committed_staging_link_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = initialized_repo(tmp.path());
     let outside = tmp.path().join("outside");
     std::fs::create_dir_all(&outside).unwrap();
@@ -419,18 +417,13 @@ fn a_committed_staging_link_is_refused() {
         .arg(&root)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
 }
 
 #[test]
 fn leftovers_of_a_killed_run_are_removed_and_ignored_by_git() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = prepared_repo(tmp.path());
     assert_success(&init(&root, &[]));
     let ignore = std::fs::read_to_string(root.join(".flux-scaffold/.gitignore")).unwrap();
@@ -463,7 +456,7 @@ fn leftovers_of_a_killed_run_are_removed_and_ignored_by_git() {
 #[cfg(unix)]
 #[test]
 fn a_patched_kustomization_that_is_a_link_inside_the_repo_stays_a_link() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = prepared_repo(tmp.path());
     let kust = root.join("infrastructure/kustomization.yaml");
     let real = root.join("infrastructure/base.yaml");
@@ -485,20 +478,15 @@ fn a_patched_kustomization_that_is_a_link_inside_the_repo_stays_a_link() {
 
 #[test]
 fn a_file_where_a_folder_must_go_fails_with_exit_3_and_changes_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = prepared_repo(tmp.path());
     // `prerequisites` is a file, so the folder cannot be made; files sorted
     // before it (iac/) are written first and must be rolled back.
     std::fs::write(root.join("prerequisites"), "not a folder\n").unwrap();
     let before = snapshot(&root);
     let out = init(&root, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
     assert!(
         err.contains("prerequisites") && err.lines().count() == 1,
         "{err}"
@@ -509,25 +497,20 @@ fn a_file_where_a_folder_must_go_fails_with_exit_3_and_changes_nothing() {
 
 #[test]
 fn a_folder_where_a_file_must_go_fails_with_exit_3() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = prepared_repo(tmp.path());
     std::fs::create_dir_all(root.join("infrastructure/flux-exception.yaml")).unwrap();
     let before = snapshot(&root);
     let out = init(&root, &[]);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("flux-exception.yaml"));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("flux-exception.yaml"));
     assert_eq!(snapshot(&root), before);
 }
 
 #[test]
 fn two_runs_at_once_never_interleave() {
     for _ in 0..5 {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let root = prepared_repo(tmp.path());
         let spawn = || {
             let mut c = init_cmd(&root, &[], &[]);
@@ -541,10 +524,10 @@ fn two_runs_at_once_never_interleave() {
         assert!(
             a.status.success() && b.status.success(),
             "{} {}",
-            String::from_utf8_lossy(&a.stderr),
-            String::from_utf8_lossy(&b.stderr)
+            stderr(&a),
+            stderr(&b)
         );
-        let single = tempfile::tempdir().unwrap();
+        let single = tempdir();
         let reference = prepared_repo(single.path());
         assert!(init(&reference, &[]).status.success());
         assert_eq!(snapshot(&root), snapshot(&reference));
@@ -559,7 +542,7 @@ fn runs_racing_on_a_stale_lock_are_serialized() {
     // with different answers at once, many rounds, each ending exactly as
     // one run alone with the winner's answers would.
     for round in 0..12 {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let root = prepared_repo(tmp.path());
         assert_success(&init(&root, &[]));
         let stale = if round % 2 == 0 { "" } else { "999999999\n" };
@@ -586,7 +569,7 @@ fn runs_racing_on_a_stale_lock_are_serialized() {
             .into_iter()
             .find(|ns| answers.contains(&format!("flux_namespace: {ns}")))
             .unwrap_or_else(|| panic!("{answers}"));
-        let single = tempfile::tempdir().unwrap();
+        let single = tempdir();
         let reference = prepared_repo(single.path());
         assert_success(&init(&reference, &[&format!("flux_namespace={winner}")]));
         let mut now = snapshot(&root);
@@ -605,7 +588,7 @@ fn runs_racing_on_a_stale_lock_are_serialized() {
 
 #[test]
 fn a_held_lock_is_waited_for_then_refused() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = prepared_repo(tmp.path());
     std::fs::create_dir_all(root.join(".flux-scaffold")).unwrap();
     // Held by a live process: this test's, with the kernel's lock.
@@ -617,12 +600,15 @@ fn a_held_lock_is_waited_for_then_refused() {
         .unwrap();
     held.lock().unwrap();
     let before = snapshot(&root);
-    let out = init_cmd(&root, &[], &[])
+    let mut held_run = Test::new().args(&["init", "--no-input"]).arg(&root);
+    for s in REQUIRED {
+        held_run = held_run.set(s);
+    }
+    let err = held_run
         .env("FLUX_SCAFFOLD_LOCK_WAIT", "1")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
+        .code(3)
+        .stderr_has(".flux-scaffold/lock")
+        .stderr();
     assert!(
         err.contains("another flux-scaffold run") && err.contains(".flux-scaffold/lock"),
         "{err}"
@@ -637,7 +623,7 @@ fn a_held_lock_is_waited_for_then_refused() {
 #[cfg(unix)]
 #[test]
 fn a_lock_that_is_a_link_or_a_fifo_is_refused_without_reading_or_blocking() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let secret = tmp.path().join("environ");
     std::fs::write(&secret, "AZURE_CLIENT_SECRET=hunter2\n").unwrap();
     let missing = tmp.path().join("created-outside");
@@ -661,7 +647,7 @@ fn a_lock_that_is_a_link_or_a_fifo_is_refused_without_reading_or_blocking() {
             .arg(&root)
             .output()
             .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{plant}: {err}");
         assert!(err.contains(".flux-scaffold/lock"), "{err}");
         assert!(
@@ -681,7 +667,7 @@ fn a_lock_that_is_a_link_or_a_fifo_is_refused_without_reading_or_blocking() {
 
 #[test]
 fn crlf_checkout_is_not_an_edit() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     assert!(init(&root, &[]).status.success());
     // What git does with core.autocrlf=true on checkout.
@@ -694,11 +680,7 @@ fn crlf_checkout_is_not_an_edit() {
     }
     let before = snapshot(&root);
     let out = init(&root, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(snapshot(&root), before, "nothing rewritten");
     assert_success(&regen_check(&root));
     // A changed answer is written back in CRLF.
@@ -718,7 +700,7 @@ fn crlf_checkout_is_not_an_edit() {
 
 #[test]
 fn non_utf8_managed_file_is_never_mangled() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     assert!(init(&root, &[]).status.success());
     let path = root.join("infrastructure/flux-exception.yaml");
@@ -736,7 +718,7 @@ fn non_utf8_managed_file_is_never_mangled() {
 
 #[test]
 fn non_utf8_kustomization_is_refused_clearly() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let root = tmp.path().join("repo");
     std::fs::create_dir_all(root.join("infrastructure")).unwrap();
     std::fs::write(
@@ -749,6 +731,6 @@ fn non_utf8_kustomization_is_refused_clearly() {
     // stage instead, leaving this file alone).
     let out = init(&root, &["exception_stage=infra"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not UTF-8"));
+    assert!(stderr(&out).contains("not UTF-8"));
     assert_eq!(snapshot(&root), before);
 }

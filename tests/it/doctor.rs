@@ -2,32 +2,25 @@
 //! way and on nothing else; generated layouts and the real-world corpus
 //! raise no error; the article's repository shows every mistake it has.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// `doctor --format json DIR ARGS`: exit code and findings.
 fn doctor(dir: &Path, args: &[&str]) -> (i32, Vec<serde_json::Value>) {
-    let out = bin()
+    let ran = Test::new()
         .arg("doctor")
         .arg(dir)
-        .args(["--format", "json"])
+        .args(&["--format", "json"])
         .args(args)
-        .output()
-        .expect("runs");
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+        .run();
     (
-        out.status.code().unwrap_or(-1),
-        doc["findings"].as_array().cloned().unwrap_or_default(),
+        ran.0.status.code().unwrap_or(-1),
+        ran.json()["findings"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
     )
 }
 
@@ -39,10 +32,8 @@ fn rules(findings: &[serde_json::Value]) -> BTreeSet<String> {
 }
 
 fn write(root: &Path, files: &[(&str, &str)]) {
-    for (p, c) in files {
-        let path = root.join(p);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, c).unwrap();
+    for (rel, text) in files {
+        write_file(root, rel, text);
     }
 }
 
@@ -154,7 +145,7 @@ fn good() -> Vec<(String, String)> {
 
 /// `good()` with `change` applied (a file's new text, or None to delete it).
 fn broken(changes: &[(&str, Option<&str>)]) -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let mut files = good();
     for (p, c) in changes {
         files.retain(|(q, _)| q != p);
@@ -672,7 +663,7 @@ fn generated_layouts_have_no_findings() {
         &["iac=bicep,az-cli,terraform,flux"],
         &["iac=flux", "crds=remote"],
     ] {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         generate(tmp.path(), sets);
         let (_, f) = doctor(tmp.path(), &["--fail-on", "note"]);
         assert!(f.is_empty(), "{sets:?}: {f:#?}");
@@ -696,7 +687,7 @@ fn the_corpus_raises_no_error() {
     let mut runs = 0;
     let mut stages_seen = 0;
     let mut check = |name: &str, text: &str| {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         write(tmp.path(), &[(name, text)]);
         let (_, f) = doctor(tmp.path(), &[]);
         runs += 1;
@@ -781,7 +772,7 @@ fn text_output_and_exit_codes() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/article");
     let out = bin().arg("doctor").arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = stdout(&out);
     assert!(
         !text.contains('\x1b'),
         "NO_COLOR and no terminal: no colour"
@@ -988,12 +979,7 @@ fn ci_files_name_the_commands_they_run() {
             .collect();
         let tmp = broken(&[]);
         let out = bin().args(&args).current_dir(tmp.path()).output().unwrap();
-        assert_ne!(
-            out.status.code(),
-            Some(2),
-            "{id}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ne!(out.status.code(), Some(2), "{id}: {}", stderr(&out));
     }
     let wf: serde_yaml::Value = serde_yaml::from_str(
         &std::fs::read_to_string(root.join("examples/ci/github-actions-doctor.yml")).unwrap(),
@@ -1017,7 +1003,7 @@ fn ci_files_name_the_commands_they_run() {
 
 #[test]
 fn a_monorepo_is_read_layout_by_layout() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     generate(&tmp.path().join("teams/a"), &["iac=bicep,az-cli"]);
     generate(
         &tmp.path().join("teams/b/prod"),

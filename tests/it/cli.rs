@@ -1,18 +1,11 @@
 //! The command line as a tool among others: packs commands, completions,
 //! man page, --version, JSON output, NO_COLOR, quiet, help examples.
 
-mod common;
+use crate::common::*;
 
-use common::*;
-
-fn stdout(args: &[&str]) -> String {
-    let out = bin().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+/// The standard output of `flux-scaffold ARGS`, which must succeed.
+fn output_of(args: &[&str]) -> String {
+    Test::new().args(args).success().stdout()
 }
 
 #[test]
@@ -24,12 +17,12 @@ fn completions_for_every_shell() {
         ("powershell", "Register-ArgumentCompleter"),
         ("elvish", "edit:completion:arg-completer"),
     ] {
-        let text = stdout(&["completions", shell]);
+        let text = output_of(&["completions", shell]);
         assert!(text.contains(marker), "{shell}");
         assert!(text.contains("regen"), "{shell} completes subcommands");
     }
     let bash = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(bash.path(), stdout(&["completions", "bash"])).unwrap();
+    std::fs::write(bash.path(), output_of(&["completions", "bash"])).unwrap();
     let ok = std::process::Command::new("bash")
         .arg("-n")
         .arg(bash.path())
@@ -40,7 +33,7 @@ fn completions_for_every_shell() {
 
 #[test]
 fn man_page() {
-    let man = stdout(&["man"]);
+    let man = output_of(&["man"]);
     assert!(
         man.starts_with(".ie") || man.contains(".TH flux-scaffold"),
         "{}",
@@ -51,7 +44,7 @@ fn man_page() {
 
 #[test]
 fn version_names_the_packs() {
-    let v = stdout(&["--version"]);
+    let v = output_of(&["--version"]);
     assert!(
         v.contains(env!("CARGO_PKG_VERSION")) && v.contains("aks-flux-pod-identity 1"),
         "{v}"
@@ -71,7 +64,7 @@ fn help_ends_with_examples() {
         &["completions", "--help"],
         &["man", "--help"],
     ] {
-        let text = stdout(cmd);
+        let text = output_of(cmd);
         assert!(text.contains("Examples:\n  "), "{cmd:?}");
         assert!(
             text.trim_end()
@@ -86,12 +79,12 @@ fn help_ends_with_examples() {
 
 #[test]
 fn packs_list_and_show() {
-    let list = stdout(&["packs", "list"]);
+    let list = output_of(&["packs", "list"]);
     assert!(list.starts_with("aks-flux-pod-identity 1"));
     let json: serde_json::Value =
-        serde_json::from_str(&stdout(&["packs", "list", "--format", "json"])).unwrap();
+        serde_json::from_str(&output_of(&["packs", "list", "--format", "json"])).unwrap();
     assert_eq!(json[0]["name"], "aks-flux-pod-identity");
-    let show = stdout(&["packs", "show", "aks-flux-pod-identity"]);
+    let show = output_of(&["packs", "show", "aks-flux-pod-identity"]);
     for key in [
         "pod_identity",
         "crds_version",
@@ -103,7 +96,7 @@ fn packs_list_and_show() {
     ] {
         assert!(show.contains(key), "{key} in {show}");
     }
-    let shown: serde_json::Value = serde_json::from_str(&stdout(&[
+    let shown: serde_json::Value = serde_json::from_str(&output_of(&[
         "packs",
         "show",
         "aks-flux-pod-identity",
@@ -124,7 +117,7 @@ fn packs_list_and_show() {
 
 #[test]
 fn exported_pack_gives_the_same_output() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let pack = tmp.path().join("my-pack");
     let out = bin()
         .args(["packs", "export", "aks-flux-pod-identity"])
@@ -172,7 +165,7 @@ fn exported_pack_gives_the_same_output() {
 
 #[test]
 fn json_report_has_the_documented_fields() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = init_cmd(tmp.path(), &["--format", "json"], &[])
         .output()
         .unwrap();
@@ -198,16 +191,12 @@ fn json_report_has_the_documented_fields() {
             assert!(f.get(field).is_some(), "{field}");
         }
     }
-    assert!(
-        out.stderr.is_empty(),
-        "nothing on stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.stderr.is_empty(), "nothing on stderr: {}", stderr(&out));
 }
 
 #[test]
 fn no_color_and_quiet() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let out = init(tmp.path(), &[]);
     assert!(
         !out.stdout.contains(&0x1b),
@@ -218,7 +207,7 @@ fn no_color_and_quiet() {
     assert!(
         quiet.stdout.is_empty(),
         "quiet prints only changes: {}",
-        String::from_utf8_lossy(&quiet.stdout)
+        stdout(&quiet)
     );
 }
 
@@ -231,5 +220,5 @@ fn usage_errors_exit_2() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("key=value"));
+    assert!(stderr(&out).contains("key=value"));
 }

@@ -1,5 +1,4 @@
 //! The patcher's promise, checked on one input.
-#![allow(dead_code)]
 
 use flux_scaffold::kustomize::{Patched, add_resources};
 

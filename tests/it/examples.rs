@@ -2,11 +2,9 @@
 //! answers.yaml beside it (refresh with scripts/update-examples.sh), and
 //! every kustomize folder in it builds.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn examples_are_current() {
@@ -19,19 +17,14 @@ fn examples_are_current() {
             continue;
         }
         seen += 1;
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         let out = bin()
             .args(["init", "--no-input", "--quiet", "--answers"])
             .arg(&answers)
             .arg(tmp.path())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}: {}",
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}: {}", dir.display(), stderr(&out));
         let expected = dir.join("tree");
         let stale = format!(
             "{} is stale: run scripts/update-examples.sh",

@@ -1,0 +1,23 @@
+//! The integration tests: one binary, so the crate and its dependencies are
+//! linked once. Each module drives the real `flux-scaffold` binary and judges
+//! its output with the real consumers (`common/`).
+
+mod common;
+
+mod cli;
+mod containment;
+mod deploy_checks;
+mod doctor;
+mod examples;
+mod fleet;
+mod hostile_pack;
+mod iac;
+mod init_helm;
+mod injection;
+mod interactive;
+mod kustomize_patch;
+mod lifecycle;
+mod output_errors;
+mod patch_fuzz;
+mod regen;
+mod reliability;
