@@ -11,6 +11,7 @@ mod doctor;
 mod examples;
 mod fleet;
 mod hostile_pack;
+mod house;
 mod iac;
 mod init_helm;
 mod injection;
