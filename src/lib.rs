@@ -22,6 +22,7 @@ pub mod pack;
 pub mod packs_cmd;
 pub mod plan;
 pub mod prompt;
+pub mod rekey;
 pub mod render;
 pub mod report;
 pub mod session;

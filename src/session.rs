@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::lock::Lock;
 use crate::pack::{DEFAULT_PACK, Pack};
 use crate::plan::{self, Action, Plan};
+use crate::rekey;
 use crate::render;
 use crate::state::{self, AnswersFile, FilesFile, PackRef, State};
 use crate::tree::{DiskTree, Tree};
@@ -236,24 +237,7 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
             state::ANSWERS
         ))
     })?;
-    let recorded = &previous.answers.pack;
-    let (pack, path) = match (&req.pack, &recorded.path) {
-        (Some(spec), _) => {
-            let pack = Pack::load(spec)?;
-            let path = pack_path(&pack, req);
-            (pack, path)
-        }
-        (None, Some(path)) => {
-            let pack = Pack::from_dir(&req.dir.join(path)).map_err(|e| {
-                Error::input(format!(
-                    "{}: the pack it was made with ({path}) cannot be loaded ({e}); pass --pack DIR",
-                    state::ANSWERS
-                ))
-            })?;
-            (pack, Some(path.clone()))
-        }
-        (None, None) => (Pack::builtin(&recorded.name)?, None),
-    };
+    let (pack, path) = regen_pack(req, &previous)?;
     let known: Vec<&str> = pack
         .manifest
         .questions
@@ -271,79 +255,17 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
         }
     }
     let set_now = given_answers(req)?;
-    let recorded = |k: &str| {
-        previous
-            .answers
-            .answers
-            .get(k)
-            .or_else(|| previous.answers.defaults.get(k))
-    };
     // Values keyed by another list (one per environment) whose keys change:
     // first the new defaults, then each key that existed keeps its value.
-    let mut rekeyed = Vec::new();
-    for q in &pack.manifest.questions {
-        let Some(by) = &q.keyed_by else { continue };
-        let (Some(Value::List(old_keys)), Some(Value::List(old_vals))) =
-            (recorded(by), recorded(&q.key))
-        else {
-            continue;
-        };
-        let new_keys = match (
-            set_now.get(by),
-            pack.manifest.questions.iter().find(|b| &b.key == by),
-        ) {
-            (Some(raw), Some(bq)) => match answers::parse(bq, raw) {
-                Ok(Value::List(l)) => l,
-                _ => continue,
-            },
-            _ => continue,
-        };
-        if set_now.contains_key(&q.key) || &new_keys == old_keys || old_keys.len() != old_vals.len()
-        {
-            continue;
-        }
-        given.remove(&q.key);
-        rekeyed.push((q.key.clone(), old_keys.clone(), old_vals.clone(), new_keys));
+    let rekeyed = rekey::find(&pack.manifest, &previous.answers, &set_now);
+    for r in &rekeyed {
+        given.remove(&r.key);
     }
     given.extend(set_now.clone());
     let mut answers = answers::resolve(&pack.manifest, &given, &mut answers::NoPrompt)?;
     let mut notices = Vec::new();
-    if !rekeyed.is_empty() {
-        let mut pinned = false;
-        for (key, old_keys, old_vals, new_keys) in &rekeyed {
-            let Some(Value::List(defaults)) = answers.values.get(key) else {
-                continue;
-            };
-            let mut kept = defaults.clone();
-            for (i, k) in new_keys.iter().enumerate() {
-                if let (Some(j), Some(slot)) =
-                    (old_keys.iter().position(|o| o == k), kept.get_mut(i))
-                    && *slot != old_vals[j]
-                {
-                    notices.push(format!(
-                        "{key}: {k} keeps {} (the default would now be {slot}; set {key} to change it)",
-                        old_vals[j]
-                    ));
-                    *slot = old_vals[j].clone();
-                } else if !old_keys.contains(k)
-                    && let Some(v) = kept.get(i)
-                {
-                    notices.push(format!(
-                        "{key}: new {k} gets {v} (derived; set {key} to choose another)"
-                    ));
-                }
-            }
-            if &kept != defaults {
-                given.insert(
-                    key.clone(),
-                    Raw::Yaml(serde_yaml::to_value(&kept).unwrap_or_default()),
-                );
-                pinned = true;
-            }
-        }
-        if pinned {
-            answers = answers::resolve(&pack.manifest, &given, &mut answers::NoPrompt)?;
-        }
+    if rekey::keep_values(&rekeyed, &answers, &mut given, &mut notices) {
+        answers = answers::resolve(&pack.manifest, &given, &mut answers::NoPrompt)?;
     }
     answers::refuse_unused(&pack.manifest, &set_now, &answers)?;
     let moved_defaults = previous
@@ -371,6 +293,29 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
         notices,
     };
     finish(req, &tree, run, fs)
+}
+
+/// The pack a regen runs: `--pack`, or the one the state records (a
+/// folder in the repository, or a built-in pack by name).
+fn regen_pack(req: &Request, previous: &State) -> Result<(Pack, Option<String>)> {
+    let recorded = &previous.answers.pack;
+    Ok(match (&req.pack, &recorded.path) {
+        (Some(spec), _) => {
+            let pack = Pack::load(spec)?;
+            let path = pack_path(&pack, req);
+            (pack, path)
+        }
+        (None, Some(path)) => {
+            let pack = Pack::from_dir(&req.dir.join(path)).map_err(|e| {
+                Error::input(format!(
+                    "{}: the pack it was made with ({path}) cannot be loaded ({e}); pass --pack DIR",
+                    state::ANSWERS
+                ))
+            })?;
+            (pack, Some(path.clone()))
+        }
+        (None, None) => (Pack::builtin(&recorded.name)?, None),
+    })
 }
 
 /// Undo what a killed run left half done (see [`apply::recover`]), under

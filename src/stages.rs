@@ -25,7 +25,7 @@ pub fn check_left_stages(
     refusals: &mut Vec<String>,
     notices: &mut Vec<String>,
 ) -> Result<()> {
-    let mut applied_after: Option<(BTreeSet<String>, BTreeSet<String>)> = None;
+    let mut applied_after: Option<Applied> = None;
     for old in recorded {
         let moved_to = now.iter().find(|s| s.name == old.name);
         match moved_to {
@@ -59,71 +59,81 @@ pub fn check_left_stages(
         // A stage that moved must apply, from its new folder, what it
         // applied from the old one (each configuration prunes on its own);
         // a stage that left must have its objects applied by some stage.
-        let own;
-        let (ids, urls) = match moved_to {
-            Some(s) => {
-                let a = applied::build(after, &s.path)?;
-                own = (
-                    a.objects
-                        .iter()
-                        .map(applied::Object::id)
-                        .collect::<BTreeSet<_>>(),
-                    a.sources
-                        .iter()
-                        .map(|s| s.display().to_string())
-                        .collect::<BTreeSet<_>>(),
-                );
-                (&own.0, &own.1)
-            }
+        let lost = match moved_to {
+            Some(s) => applied_by(after, [s])?.lost(&theirs, &remote),
             None => {
                 if applied_after.is_none() {
-                    let (mut ids, mut urls) = (BTreeSet::new(), BTreeSet::new());
-                    for s in now {
-                        let a = applied::build(after, &s.path)?;
-                        ids.extend(a.objects.iter().map(applied::Object::id));
-                        urls.extend(a.sources.iter().map(|s| s.display().to_string()));
-                    }
-                    applied_after = Some((ids, urls));
+                    applied_after = Some(applied_by(after, now)?);
                 }
-                let Some((ids, urls)) = applied_after.as_ref() else {
-                    continue;
-                };
-                (ids, urls)
+                applied_after
+                    .as_ref()
+                    .map_or_else(Vec::new, |a| a.lost(&theirs, &remote))
             }
         };
+        if !lost.is_empty() {
+            refusals.push(left_refusal(old, moved_to, &lost));
+        }
+    }
+    Ok(())
+}
+
+/// What some stages apply after the run: object ids and remote sources.
+#[derive(Default)]
+struct Applied {
+    ids: BTreeSet<String>,
+    urls: BTreeSet<String>,
+}
+
+impl Applied {
+    /// Of `theirs` and `remote`, what these stages no longer apply, sorted.
+    fn lost(&self, theirs: &[&applied::Object], remote: &[&str]) -> Vec<String> {
         let mut lost: Vec<String> = theirs
             .iter()
-            .filter(|o| !ids.contains(&o.id()))
+            .filter(|o| !self.ids.contains(&o.id()))
             .map(|o| format!("{} {}", o.kind, o.name))
             .collect();
         lost.extend(
             remote
                 .iter()
-                .filter(|u| !urls.contains(**u))
+                .filter(|u| !self.urls.contains(**u))
                 .map(|u| u.to_string()),
         );
-        if lost.is_empty() {
-            continue;
-        }
         lost.sort();
         lost.dedup();
-        let how = match moved_to {
-            Some(s) => format!(
-                "stage {} would move from {} to {}",
-                old.name, old.path, s.path
-            ),
-            None => format!(
-                "stage {} ({}) would leave the configuration",
-                old.name, old.path
-            ),
-        };
-        refusals.push(format!(
-            "{how}, and Flux would prune what only it applied: {}; move those into the new folder first, or out of {}",
-            lost.join(", "),
-            old.path
-        ));
+        lost
     }
-    Ok(())
+}
+
+fn applied_by<'s>(
+    after: &Overlay<'_>,
+    stages: impl IntoIterator<Item = &'s Stage>,
+) -> Result<Applied> {
+    let mut out = Applied::default();
+    for s in stages {
+        let a = applied::build(after, &s.path)?;
+        out.ids.extend(a.objects.iter().map(applied::Object::id));
+        out.urls
+            .extend(a.sources.iter().map(|s| s.display().to_string()));
+    }
+    Ok(out)
+}
+
+fn left_refusal(old: &Stage, moved_to: Option<&Stage>, lost: &[String]) -> String {
+    let how = match moved_to {
+        Some(s) => format!(
+            "stage {} would move from {} to {}",
+            old.name, old.path, s.path
+        ),
+        None => format!(
+            "stage {} ({}) would leave the configuration",
+            old.name, old.path
+        ),
+    };
+    format!(
+        "{how}, and Flux would prune what only it applied: {}; move those into the new folder first, or out of {}",
+        lost.join(", "),
+        old.path
+    )
 }
 
 /// Compare what Flux applies from `dir` before and after the run.
