@@ -1,11 +1,11 @@
 //! The rules: each reads the facts of one layout (and what Flux applies
 //! from its stages) and returns findings. Rule ids are in [`super::report::RULES`].
 //!
-//! This file holds the layout's context ([`Ctx`]), [`check`], which runs
+//! This file holds the layout's context (`Ctx`), [`check`], which runs
 //! every group of rules in turn, and the helpers they share. Each group
 //! lives in a file named after its job and adds its rules to `Ctx` as
 //! methods that push findings; a new rule goes in the file of its group,
-//! or in a new file called from `check`.
+//! or in a new file called from `check`, with its entry in the rule table.
 
 mod az;
 mod bicep;
