@@ -264,7 +264,7 @@ pub fn fleet(
 ) -> FleetReport {
     let mut layouts = Vec::new();
     let mut exit_code = 0;
-    let (mut current, mut drifted, mut failed) = (0, 0, 0);
+    let mut counts = FleetCounts::default();
     for r in results {
         let dir = r
             .dir
@@ -275,43 +275,19 @@ pub fn fleet(
         let dir = if dir.is_empty() { ".".to_string() } else { dir };
         let (status, files, error) = match &r.result {
             Err(e) => {
-                failed += 1;
+                counts.failed += 1;
                 exit_code = exit_code.max(e.exit_code().min(3)).max(2);
                 ("error", Vec::new(), Some(e.message.clone()))
             }
             Ok(o) => {
-                let conflicts: Vec<&str> = o
-                    .plan
-                    .files
-                    .iter()
-                    .filter(|f| f.conflicts > 0 || f.action == Action::Conflict)
-                    .map(|f| f.path.as_str())
-                    .collect();
-                let changed: Vec<&str> = if check {
-                    o.drift().iter().map(|f| f.path.as_str()).collect()
-                } else {
-                    o.plan
-                        .files
-                        .iter()
-                        .filter(|f| f.action.writes())
-                        .map(|f| f.path.as_str())
-                        .collect()
-                };
-                if !conflicts.is_empty() {
-                    drifted += 1;
+                let (status, files) = layout_status(o, check);
+                if matches!(status, "conflict" | "drift") {
+                    counts.drifted += 1;
                     exit_code = exit_code.max(1);
-                    ("conflict", conflicts, None)
-                } else if check && !changed.is_empty() {
-                    drifted += 1;
-                    exit_code = exit_code.max(1);
-                    ("drift", changed, None)
-                } else if !changed.is_empty() {
-                    current += 1;
-                    ("updated", changed, None)
                 } else {
-                    current += 1;
-                    ("current", changed, None)
+                    counts.current += 1;
                 }
+                (status, files, None)
             }
         };
         layouts.push(JsonLayout {
@@ -323,6 +299,11 @@ pub fn fleet(
     }
     let text = match format {
         Format::Json => {
+            let FleetCounts {
+                current,
+                drifted,
+                failed,
+            } = counts;
             let doc = serde_json::json!({
                 "command": "regen",
                 "all": true,
@@ -333,29 +314,76 @@ pub fn fleet(
             });
             serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
         }
-        Format::Text => {
-            let mut out = String::new();
-            for l in &layouts {
-                if quiet && l.status == "current" {
-                    continue;
-                }
-                let _ = write!(out, "{:<9} {}", l.status, l.dir);
-                if !l.files.is_empty() {
-                    let _ = write!(out, ": {}", l.files.join(", "));
-                }
-                if let Some(e) = &l.error {
-                    let _ = write!(out, ": {e}");
-                }
-                out.push('\n');
-            }
-            let _ = writeln!(
-                out,
-                "{} layouts: {current} current, {drifted} {}, {failed} errors",
-                results.len(),
-                if check { "drifted" } else { "with conflicts" }
-            );
-            out
-        }
+        Format::Text => fleet_text(&layouts, &counts, check, quiet),
     };
     FleetReport { text, exit_code }
+}
+
+/// How many layouts are current (or updated), drifted (or hold
+/// conflicts), or could not be read.
+#[derive(Default)]
+struct FleetCounts {
+    current: usize,
+    drifted: usize,
+    failed: usize,
+}
+
+/// A layout's status in a fleet report (`conflict`, `drift`, `updated` or
+/// `current`) and the files it names.
+fn layout_status(o: &Outcome, check: bool) -> (&'static str, Vec<&str>) {
+    let conflicts: Vec<&str> = o
+        .plan
+        .files
+        .iter()
+        .filter(|f| f.conflicts > 0 || f.action == Action::Conflict)
+        .map(|f| f.path.as_str())
+        .collect();
+    let changed: Vec<&str> = if check {
+        o.drift().iter().map(|f| f.path.as_str()).collect()
+    } else {
+        o.plan
+            .files
+            .iter()
+            .filter(|f| f.action.writes())
+            .map(|f| f.path.as_str())
+            .collect()
+    };
+    if !conflicts.is_empty() {
+        ("conflict", conflicts)
+    } else if check && !changed.is_empty() {
+        ("drift", changed)
+    } else if !changed.is_empty() {
+        ("updated", changed)
+    } else {
+        ("current", changed)
+    }
+}
+
+/// The text fleet report: a line per layout (`quiet` leaves out the
+/// current ones) and a closing count.
+fn fleet_text(layouts: &[JsonLayout], counts: &FleetCounts, check: bool, quiet: bool) -> String {
+    let mut out = String::new();
+    for l in layouts {
+        if quiet && l.status == "current" {
+            continue;
+        }
+        let _ = write!(out, "{:<9} {}", l.status, l.dir);
+        if !l.files.is_empty() {
+            let _ = write!(out, ": {}", l.files.join(", "));
+        }
+        if let Some(e) = &l.error {
+            let _ = write!(out, ": {e}");
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "{} layouts: {} current, {} {}, {} errors",
+        layouts.len(),
+        counts.current,
+        counts.drifted,
+        if check { "drifted" } else { "with conflicts" },
+        counts.failed
+    );
+    out
 }

@@ -114,54 +114,7 @@ pub fn shell_commands(text: &str) -> Vec<Vec<Word>> {
                     raw: String::new(),
                     line,
                 });
-                match c {
-                    '\'' => {
-                        w.raw.push(c);
-                        i += 1;
-                        while i < b.len() && b[i] != '\'' {
-                            if b[i] == '\n' {
-                                line += 1;
-                            }
-                            w.value.push(b[i]);
-                            w.raw.push(b[i]);
-                            i += 1;
-                        }
-                        w.raw.push('\'');
-                        i += 1;
-                    }
-                    '"' => {
-                        w.raw.push(c);
-                        i += 1;
-                        while i < b.len() && b[i] != '"' {
-                            if b[i] == '\\' && matches!(b.get(i + 1), Some('"' | '\\' | '$' | '`'))
-                            {
-                                w.raw.push(b[i]);
-                                i += 1;
-                            }
-                            if b[i] == '\n' {
-                                line += 1;
-                            }
-                            w.value.push(b[i]);
-                            w.raw.push(b[i]);
-                            i += 1;
-                        }
-                        w.raw.push('"');
-                        i += 1;
-                    }
-                    '\\' => {
-                        w.raw.push(c);
-                        if let Some(n) = b.get(i + 1) {
-                            w.value.push(*n);
-                            w.raw.push(*n);
-                        }
-                        i += 2;
-                    }
-                    _ => {
-                        w.value.push(c);
-                        w.raw.push(c);
-                        i += 1;
-                    }
-                }
+                word_part(&b, &mut i, &mut line, w);
             }
         }
     }
@@ -170,6 +123,50 @@ pub fn shell_commands(text: &str) -> Vec<Vec<Word>> {
         cmds.push(cmd);
     }
     cmds
+}
+
+/// One part of a word starting at `b[*i]` (a quoted string, an escaped
+/// character or a plain one), added to `w`; `*i` moves past it and `*line`
+/// counts the newlines in it.
+fn word_part(b: &[char], i: &mut usize, line: &mut usize, w: &mut Word) {
+    let c = b[*i];
+    match c {
+        '\'' | '"' => {
+            w.raw.push(c);
+            *i += 1;
+            while *i < b.len() && b[*i] != c {
+                // Inside double quotes a backslash escapes only these.
+                if c == '"'
+                    && b[*i] == '\\'
+                    && matches!(b.get(*i + 1), Some('"' | '\\' | '$' | '`'))
+                {
+                    w.raw.push(b[*i]);
+                    *i += 1;
+                }
+                if b[*i] == '\n' {
+                    *line += 1;
+                }
+                w.value.push(b[*i]);
+                w.raw.push(b[*i]);
+                *i += 1;
+            }
+            w.raw.push(c);
+            *i += 1;
+        }
+        '\\' => {
+            w.raw.push(c);
+            if let Some(n) = b.get(*i + 1) {
+                w.value.push(*n);
+                w.raw.push(*n);
+            }
+            *i += 2;
+        }
+        _ => {
+            w.value.push(c);
+            w.raw.push(c);
+            *i += 1;
+        }
+    }
 }
 
 /// A Bicep value, as far as doctor needs it.
@@ -273,87 +270,91 @@ impl<'a> Bicep<'a> {
         self.skip(false);
         let at = self.pos;
         match self.b.get(self.pos) {
-            Some(b'{') => {
-                self.pos += 1;
-                let mut entries = Vec::new();
-                loop {
-                    self.skip(true);
-                    match self.b.get(self.pos) {
-                        None => break,
-                        Some(b'}') => {
-                            self.pos += 1;
-                            break;
-                        }
-                        Some(b'\'') => {
-                            let key_at = self.pos;
-                            let key = self.string();
-                            self.entry(key, key_at, &mut entries);
-                        }
-                        Some(_) => {
-                            let key_at = self.pos;
-                            let mut key = String::new();
-                            while let Some(&c) = self.b.get(self.pos) {
-                                if c.is_ascii_alphanumeric() || c == b'_' {
-                                    key.push(c as char);
-                                    self.pos += 1;
-                                } else {
-                                    break;
-                                }
-                            }
-                            if key.is_empty() {
-                                self.pos += 1;
-                                continue;
-                            }
-                            self.entry(key, key_at, &mut entries);
-                        }
-                    }
-                }
-                Value::Object(entries)
-            }
-            Some(b'[') => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.skip(true);
-                    match self.b.get(self.pos) {
-                        None => break,
-                        Some(b']') => {
-                            self.pos += 1;
-                            break;
-                        }
-                        Some(_) => {
-                            let before = self.pos;
-                            items.push(self.value());
-                            if self.pos == before {
-                                self.pos += 1;
-                            }
-                        }
-                    }
-                }
-                Value::Array(items)
-            }
+            Some(b'{') => self.object(),
+            Some(b'[') => self.array(),
             Some(b'\'') => Value::Str(self.string(), at),
-            _ => {
-                let mut depth = 0i32;
-                while let Some(&c) = self.b.get(self.pos) {
-                    match c {
-                        b'(' | b'[' | b'{' => depth += 1,
-                        b')' | b']' | b'}' if depth > 0 => depth -= 1,
-                        b')' | b']' | b'}' | b',' | b'\n' if depth == 0 => break,
-                        b'\'' => {
-                            self.string();
-                            continue;
-                        }
-                        _ => {}
-                    }
+            _ => self.other(at),
+        }
+    }
+
+    /// An object: `{` (at the current position), its entries, `}`.
+    fn object(&mut self) -> Value {
+        self.pos += 1;
+        let mut entries = Vec::new();
+        while self.more(b'}') {
+            let key_at = self.pos;
+            if self.b[self.pos] == b'\'' {
+                let key = self.string();
+                self.entry(key, key_at, &mut entries);
+                continue;
+            }
+            let mut key = String::new();
+            while let Some(&c) = self.b.get(self.pos) {
+                if c.is_ascii_alphanumeric() || c == b'_' {
+                    key.push(c as char);
                     self.pos += 1;
+                } else {
+                    break;
                 }
-                let raw = String::from_utf8_lossy(&self.b[at..self.pos])
-                    .trim()
-                    .to_string();
-                Value::Other(raw, at)
+            }
+            if key.is_empty() {
+                self.pos += 1;
+                continue;
+            }
+            self.entry(key, key_at, &mut entries);
+        }
+        Value::Object(entries)
+    }
+
+    /// An array: `[` (at the current position), its items, `]`.
+    fn array(&mut self) -> Value {
+        self.pos += 1;
+        let mut items = Vec::new();
+        while self.more(b']') {
+            let before = self.pos;
+            items.push(self.value());
+            if self.pos == before {
+                self.pos += 1;
             }
         }
+        Value::Array(items)
+    }
+
+    /// Moves to the next entry or item of a bracket that `close` ends:
+    /// false at `close` (then past it) or at the end of the text.
+    fn more(&mut self, close: u8) -> bool {
+        self.skip(true);
+        match self.b.get(self.pos) {
+            None => false,
+            Some(&c) if c == close => {
+                self.pos += 1;
+                false
+            }
+            Some(_) => true,
+        }
+    }
+
+    /// Anything else, as written from `at`: up to a `,`, a newline or a
+    /// closing bracket outside brackets of its own.
+    fn other(&mut self, at: usize) -> Value {
+        let mut depth = 0i32;
+        while let Some(&c) = self.b.get(self.pos) {
+            match c {
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' if depth > 0 => depth -= 1,
+                b')' | b']' | b'}' | b',' | b'\n' if depth == 0 => break,
+                b'\'' => {
+                    self.string();
+                    continue;
+                }
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        let raw = String::from_utf8_lossy(&self.b[at..self.pos])
+            .trim()
+            .to_string();
+        Value::Other(raw, at)
     }
 
     fn entry(&mut self, key: String, key_at: usize, entries: &mut Vec<(String, usize, Value)>) {
