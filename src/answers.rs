@@ -3,34 +3,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{Error, Result};
 use crate::expr;
 use crate::pack::{Manifest, Question, QuestionType};
 use crate::validate;
 
-/// One answer, typed by its question.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Value {
-    Bool(bool),
-    Int(i64),
-    Str(String),
-    List(Vec<String>),
-}
-
-impl Value {
-    /// The value as a user would type it after `--set key=`.
-    pub fn to_flag_text(&self) -> String {
-        match self {
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::Str(s) => s.clone(),
-            Value::List(l) => l.join(","),
-        }
-    }
-}
+pub use crate::values::{Answers, Value};
 
 /// An answer before it is parsed: text from `--set` or a prompt, or a YAML
 /// value from an answers file or recorded state.
@@ -38,16 +16,6 @@ impl Value {
 pub enum Raw {
     Text(String),
     Yaml(serde_yaml::Value),
-}
-
-/// The resolved answers of a pack.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Answers {
-    /// Every answer in force, by key.
-    pub values: BTreeMap<String, Value>,
-    /// Keys whose value is the pack's default, not the user's choice.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub defaulted: BTreeSet<String>,
 }
 
 /// Asks the user for an answer. The core calls it; a terminal front end

@@ -1,11 +1,41 @@
 //! `packs list|show|export`.
 
 use std::fmt::Write;
+use std::path::PathBuf;
 
-use crate::cli::PacksCommand;
+use clap::Subcommand;
+
 use crate::error::{Error, Result};
+use crate::output::write_stdout;
 use crate::pack::{self, Pack};
 use crate::report::Format;
+
+#[derive(Subcommand, Debug)]
+pub enum PacksCommand {
+    /// List the built-in packs
+    #[command(
+        after_help = "Examples:\n  flux-scaffold packs list\n  flux-scaffold packs list --format json"
+    )]
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show a pack's questions and files
+    #[command(
+        after_help = "Examples:\n  flux-scaffold packs show aks-flux-pod-identity\n  flux-scaffold packs show ./my-pack --format json"
+    )]
+    Show {
+        /// A built-in name or a folder with a pack.yaml
+        name: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Copy a built-in pack into DIR as the start of your own
+    #[command(
+        after_help = "Examples:\n  flux-scaffold packs export aks-flux-pod-identity ./my-pack\n  flux-scaffold init --pack ./my-pack ./gitops"
+    )]
+    Export { name: String, dir: PathBuf },
+}
 
 pub fn run(cmd: PacksCommand) -> Result<i32> {
     match cmd {
@@ -37,7 +67,7 @@ pub fn run(cmd: PacksCommand) -> Result<i32> {
                     s
                 }),
             };
-            crate::cli::write_stdout(out.as_bytes())?;
+            write_stdout(out.as_bytes())?;
             Ok(0)
         }
         PacksCommand::Show { name, format } => {
@@ -48,7 +78,7 @@ pub fn run(cmd: PacksCommand) -> Result<i32> {
                 }
                 Format::Text => show_text(&p),
             };
-            crate::cli::write_stdout(out.as_bytes())?;
+            write_stdout(out.as_bytes())?;
             Ok(0)
         }
         PacksCommand::Export { name, dir } => {
