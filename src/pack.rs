@@ -18,6 +18,12 @@ pub const DEFAULT_PACK: &str = "aks-flux-pod-identity";
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
+    /// The version of the pack format (absent: 1); see `pack_schema`.
+    #[serde(default = "crate::pack_schema::v1")]
+    pub schema: u32,
+    /// The flux-scaffold versions the pack works with, such as `>=0.2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires: Option<String>,
     pub name: String,
     pub version: String,
     #[serde(default)]
@@ -131,6 +137,10 @@ pub struct Question {
     /// item keeps its recorded value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyed_by: Option<String>,
+    /// Asked in the short interactive session (the others take their
+    /// defaults there).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub essential: bool,
 }
 
 impl Question {
@@ -143,9 +153,10 @@ impl Question {
 /// `keep_namespace` (no `namespace:` override, component or transformer of
 /// its kustomization would move it).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(deny_unknown_fields)]
 pub struct AutoSpec {
     /// The namespace the objects must keep (may use answers).
+    #[serde(alias = "keep-namespace")]
     pub keep_namespace: String,
     /// In order of preference.
     pub candidates: Vec<AutoCandidate>,
@@ -201,6 +212,9 @@ pub struct FileSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub copy: Option<String>,
     /// The output path, relative to the target folder; may use answers.
+    /// In schema 2 it defaults to the template's name without `.tera`
+    /// (or the copied file's name).
+    #[serde(default)]
     pub path: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
@@ -216,19 +230,26 @@ pub struct FileSpec {
     pub executable: bool,
 }
 
+// The kebab-case aliases are the names of schema 1; `pack_schema` refuses
+// them in schema 2.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[serde(deny_unknown_fields)]
 pub struct PatchSpec {
     /// Entries to ensure in a kustomization's `resources` (may use answers).
+    #[serde(alias = "kustomize-resources")]
     pub kustomize_resources: Vec<String>,
     /// The namespace the entries must keep: a kustomization whose
     /// `namespace:` would move them elsewhere is refused (may use answers).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "keep-namespace",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub keep_namespace: Option<String>,
     /// Per entry, regular expressions over existing entries: an entry that
     /// matches one already provides what that entry would (the same CRDs
     /// from another URL, say), so it is not added.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, alias = "provided-by", skip_serializing_if = "Vec::is_empty")]
     pub provided_by: Vec<ProvidedBy>,
 }
 
@@ -488,7 +509,7 @@ fn collect_disk(dir: &Path, root: &Path, out: &mut Vec<(String, Vec<u8>)>) -> Re
 }
 
 fn parse_manifest(text: &str, origin: &str) -> Result<Manifest> {
-    serde_yaml::from_str(text).map_err(|e| Error::input(format!("{origin}: {e}")))
+    crate::pack_schema::read(text, origin)
 }
 
 /// Names of the built-in packs, sorted.

@@ -8,6 +8,7 @@ use clap::Subcommand;
 use crate::error::{Error, Result};
 use crate::output::write_stdout;
 use crate::pack::{self, Pack};
+use crate::pack_upgrade::{self, Upgraded};
 use crate::report::Format;
 
 #[derive(Subcommand, Debug)]
@@ -35,6 +36,14 @@ pub enum PacksCommand {
         after_help = "Examples:\n  flux-scaffold packs export aks-flux-pod-identity ./my-pack\n  flux-scaffold init --pack ./my-pack ./gitops"
     )]
     Export { name: String, dir: PathBuf },
+    /// Rewrite a schema 1 pack folder as schema 2, in place
+    #[command(
+        after_help = "Renames each template to NAME.tera, spells every key of pack.yaml in\nsnake_case, writes list defaults as YAML lists and adds `schema: 2` and\n`requires`; comments stay. Refuses, writing nothing, what it cannot convert.\nA second run changes nothing.\n\nExamples:\n  flux-scaffold packs upgrade ./my-pack"
+    )]
+    Upgrade {
+        /// A folder with a pack.yaml
+        dir: PathBuf,
+    },
 }
 
 pub fn run(cmd: PacksCommand) -> Result<i32> {
@@ -79,6 +88,22 @@ pub fn run(cmd: PacksCommand) -> Result<i32> {
                 Format::Text => show_text(&p),
             };
             write_stdout(out.as_bytes())?;
+            Ok(0)
+        }
+        PacksCommand::Upgrade { dir } => {
+            match pack_upgrade::upgrade(&dir)? {
+                Upgraded::AlreadyCurrent => eprintln!(
+                    "{} is already schema {}: nothing to do",
+                    dir.display(),
+                    crate::pack_schema::CURRENT
+                ),
+                Upgraded::Rewritten(renames) => eprintln!(
+                    "upgraded {} to schema {} ({} templates renamed *.tera)",
+                    dir.display(),
+                    crate::pack_schema::CURRENT,
+                    renames.len()
+                ),
+            }
             Ok(0)
         }
         PacksCommand::Export { name, dir } => {
@@ -126,9 +151,7 @@ fn show_text(p: &Pack) -> String {
             q.kind.name().to_string()
         };
         let default = match &q.default {
-            Some(serde_yaml::Value::String(d)) if d.contains("{%") => {
-                "default derived from earlier answers".to_string()
-            }
+            Some(d) if derived(d) => "default derived from earlier answers".to_string(),
             Some(d) => format!("default {}", serde_json::to_string(d).unwrap_or_default()),
             None => "required".into(),
         };
@@ -150,4 +173,17 @@ fn show_text(p: &Pack) -> String {
         s.push('\n');
     }
     s
+}
+
+/// Whether a default is computed from answers: a string with a `{%` block,
+/// or a list with an item that uses answers or has `each` or `when`.
+fn derived(d: &serde_yaml::Value) -> bool {
+    match d {
+        serde_yaml::Value::String(s) => s.contains("{%"),
+        serde_yaml::Value::Sequence(items) => items.iter().any(|i| match i {
+            serde_yaml::Value::String(s) => s.contains("{{") || s.contains("{%"),
+            other => other.is_mapping(),
+        }),
+        _ => false,
+    }
 }
