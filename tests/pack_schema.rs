@@ -94,6 +94,21 @@ fn builtin_packs_in_schema_2_validate_against_the_json_schema() {
 }
 
 #[test]
+fn builtin_packs_name_the_json_schema_for_editors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    for entry in std::fs::read_dir(root).unwrap().flatten() {
+        let yaml = entry.path().join("pack.yaml");
+        let text = std::fs::read_to_string(&yaml).unwrap();
+        let first = text.lines().next().unwrap_or_default();
+        let rel = first
+            .strip_prefix("# yaml-language-server: $schema=")
+            .unwrap_or_else(|| panic!("{}: no $schema line first", yaml.display()));
+        let schema = yaml.parent().unwrap().join(rel);
+        assert!(schema.is_file(), "{}", schema.display());
+    }
+}
+
+#[test]
 fn broken_pack_yaml_fails_the_json_schema() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = &upgraded_builtins(tmp.path())[0];
