@@ -204,7 +204,8 @@ pub fn main() -> i32 {
             };
         }
         Err(e) => {
-            let _ = e.print();
+            // If stderr is gone too, the exit code is all that is left.
+            e.print().ok();
             return e.exit_code();
         }
     };

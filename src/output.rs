@@ -14,8 +14,9 @@ pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
 }
 
 pub fn output_error(e: std::io::Error) -> Error {
-    Error {
-        kind: crate::error::ErrorKind::Io,
-        message: format!("cannot write to standard output: {e}"),
-    }
+    Error::new(
+        crate::error::ErrorKind::Io,
+        format!("cannot write to standard output: {e}"),
+    )
+    .caused_by(e)
 }
