@@ -17,6 +17,7 @@ pub mod expr;
 pub mod fleet;
 pub mod kustomize;
 pub mod lock;
+pub mod manifest;
 pub mod merge;
 pub mod output;
 pub mod pack;

@@ -8,18 +8,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::pack::{Manifest, Question};
+use crate::manifest::{Manifest, Question};
 
 /// The format this version of the tool writes.
 pub const CURRENT: u32 = 2;
 
 /// The tool's version, which `requires` is checked against.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// The schema of a manifest without a `schema` key.
-pub fn v1() -> u32 {
-    1
-}
 
 /// Schema 1's kebab-case keys, refused in schema 2.
 const KEBAB_KEYS: [(&str, &str); 3] = [
