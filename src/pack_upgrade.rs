@@ -171,7 +171,10 @@ fn rewrite(
         let body = line.trim_end_matches(['\n', '\r']);
         let trimmed = body.trim_start();
         let indent = body.len() - trimmed.len();
-        if indent == 0 && !trimmed.is_empty() && !trimmed.starts_with('#') {
+        // A top-level key; a list written without indentation (`- key: x`
+        // right under `questions:`) stays in its key's block.
+        let item = trimmed.starts_with("- ") || trimmed == "-";
+        if indent == 0 && !item && !trimmed.is_empty() && !trimmed.starts_with('#') {
             if trimmed.starts_with("schema:") {
                 continue;
             }
@@ -275,5 +278,16 @@ mod tests {
         assert_eq!(split_key("  # key: a"), ("  # key: a", "", ""));
         assert_eq!(tera_name("'a.yaml'"), "'a.yaml.tera'");
         assert_eq!(tera_name("a.yaml"), "a.yaml.tera");
+    }
+
+    #[test]
+    fn lists_without_indentation_are_followed() {
+        let text = "name: p\nversion: '1'\nquestions:\n- key: names\n  prompt: N?\n  type: string\n  list: true\n  default: a,b\nfiles:\n- template: t.txt\n  path: out.txt\n";
+        let m = pack_schema::read(text, "t").unwrap();
+        let d = list_defaults(&m).unwrap();
+        let new = rewrite(text, &m, &d).unwrap();
+        verify(&new, &m, &d).unwrap();
+        assert!(new.contains("  default:\n    - a\n    - b\n"), "{new}");
+        assert!(new.contains("- template: t.txt.tera\n"), "{new}");
     }
 }

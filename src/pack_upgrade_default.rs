@@ -210,6 +210,9 @@ fn loop_value(var: &str, body: &[Node]) -> Res<String> {
 /// `expr` with the variable `var` renamed `item` (not inside strings, not
 /// an attribute, not a keyword argument's name).
 fn rename(expr: &str, var: &str) -> Res<String> {
+    if var == "item" {
+        return Ok(expr.to_string());
+    }
     let mut out = String::new();
     let mut quote: Option<char> = None;
     let mut chars = expr.char_indices().peekable();

@@ -143,13 +143,14 @@ fn broken_pack_yaml_fails_the_json_schema() {
 fn upgraded_pack_generates_every_example_byte_for_byte_and_upgrades_once() {
     let tmp = tempfile::tempdir().unwrap();
     let v1 = tmp.path().join("v1");
-    // The pack as schema 1, whatever the repository holds now.
+    // The pack as schema 1, whatever schema the repository holds now.
     let export = bin()
         .args(["packs", "export", "aks-flux-pod-identity"])
         .arg(&v1)
         .output()
         .unwrap();
     assert_success(&export);
+    as_schema_1(&v1);
     let v2 = tmp.path().join("v2");
     copy_dir(&v1, &v2);
     assert_success(&upgrade(&v2));
@@ -165,12 +166,12 @@ fn upgraded_pack_generates_every_example_byte_for_byte_and_upgrades_once() {
             continue;
         }
         seen += 1;
-        let generated: Vec<Vec<(String, Vec<u8>)>> = [&v1, &v2]
+        let builtin = PathBuf::from("aks-flux-pod-identity");
+        let generated: Vec<Vec<(String, Vec<u8>)>> = [&v1, &v2, &builtin]
             .iter()
-            .map(|pack| {
-                let out = tmp
-                    .path()
-                    .join(format!("out-{seen}-{}", pack.display().to_string().len()));
+            .enumerate()
+            .map(|(n, pack)| {
+                let out = tmp.path().join(format!("out-{seen}-{n}"));
                 let run = bin()
                     .args(["init", "--no-input", "--quiet", "--pack"])
                     .arg(pack)
@@ -187,8 +188,78 @@ fn upgraded_pack_generates_every_example_byte_for_byte_and_upgrades_once() {
             })
             .collect();
         assert_eq!(generated[0], generated[1], "{}", answers.display());
+        assert_eq!(generated[1], generated[2], "{}", answers.display());
     }
     assert_eq!(seen, 4);
+}
+
+/// Rewrite the pack in `dir` as schema 1, if it is not: templates without
+/// `.tera`, kebab-case keys, and list defaults that use answers as the
+/// comma-joined strings schema 1 wrote, with `{% if %}` and `{% for %}`.
+fn as_schema_1(dir: &Path) {
+    let text = std::fs::read_to_string(dir.join("pack.yaml")).unwrap();
+    let mut doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let map = doc.as_mapping_mut().unwrap();
+    if map.remove("schema").is_none() {
+        return;
+    }
+    map.remove("requires");
+    for q in map["questions"].as_sequence_mut().unwrap() {
+        if let Some(auto) = q.get_mut("auto").and_then(|a| a.as_mapping_mut()) {
+            kebab(auto, "keep_namespace");
+        }
+        if let Some(items) = q.get("default").and_then(|d| d.as_sequence())
+            && items
+                .iter()
+                .any(|i| i.is_mapping() || i.as_str().is_some_and(|s| s.contains("{{")))
+        {
+            let joined: Vec<String> = items.iter().map(schema_1_item).collect();
+            q["default"] = joined.join(",").into();
+        }
+    }
+    for f in map["files"].as_sequence_mut().unwrap() {
+        if let Some(patch) = f.get_mut("patch").and_then(|p| p.as_mapping_mut()) {
+            for key in ["kustomize_resources", "keep_namespace", "provided_by"] {
+                kebab(patch, key);
+            }
+        }
+        if let Some(t) = f
+            .get("template")
+            .and_then(|t| t.as_str())
+            .map(str::to_string)
+        {
+            let old = t.strip_suffix(".tera").unwrap().to_string();
+            if dir.join(&t).exists() {
+                std::fs::rename(dir.join(&t), dir.join(&old)).unwrap();
+            }
+            f["template"] = old.into();
+        }
+    }
+    std::fs::write(dir.join("pack.yaml"), serde_yaml::to_string(&doc).unwrap()).unwrap();
+}
+
+fn kebab(map: &mut serde_yaml::Mapping, key: &str) {
+    if let Some(v) = map.remove(key) {
+        map.insert(key.replace('_', "-").into(), v);
+    }
+}
+
+/// A schema 2 list item as a piece of a schema 1 default.
+fn schema_1_item(item: &serde_yaml::Value) -> String {
+    let Some(spec) = item.as_mapping() else {
+        return item.as_str().unwrap().to_string();
+    };
+    let text = |k: &str| spec.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let mut piece = text("value").unwrap();
+    if let Some(list) = text("each") {
+        piece = format!(
+            "{{% for item in {list} %}}{piece}{{% if not loop.last %}},{{% endif %}}{{% endfor %}}"
+        );
+    }
+    match text("when") {
+        Some(when) => format!("{{% if {when} %}}{piece}{{% endif %}}"),
+        None => piece,
+    }
 }
 
 /// Every file under `dir`, with its bytes.
