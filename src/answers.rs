@@ -3,34 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{Error, Result};
 use crate::expr;
 use crate::pack::{Manifest, Question, QuestionType};
+use crate::pack_schema::ListItem;
 use crate::validate;
 
-/// One answer, typed by its question.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Value {
-    Bool(bool),
-    Int(i64),
-    Str(String),
-    List(Vec<String>),
-}
-
-impl Value {
-    /// The value as a user would type it after `--set key=`.
-    pub fn to_flag_text(&self) -> String {
-        match self {
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::Str(s) => s.clone(),
-            Value::List(l) => l.join(","),
-        }
-    }
-}
+pub use crate::values::{Answers, Value};
 
 /// An answer before it is parsed: text from `--set` or a prompt, or a YAML
 /// value from an answers file or recorded state.
@@ -38,16 +17,6 @@ impl Value {
 pub enum Raw {
     Text(String),
     Yaml(serde_yaml::Value),
-}
-
-/// The resolved answers of a pack.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Answers {
-    /// Every answer in force, by key.
-    pub values: BTreeMap<String, Value>,
-    /// Keys whose value is the pack's default, not the user's choice.
-    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
-    pub defaulted: BTreeSet<String>,
 }
 
 /// Asks the user for an answer. The core calls it; a terminal front end
@@ -142,7 +111,7 @@ pub fn resolve(
         let default = match &q.default {
             // A default built on an answer still missing cannot be computed;
             // the missing answer is what gets reported.
-            Some(d) => match default_value(manifest, q, d, &ctx) {
+            Some(d) => match default_value(manifest, q, d, &ctx, &answers) {
                 Ok(v) => Some(v),
                 Err(_) if !missing.is_empty() => continue,
                 Err(e) => return Err(e),
@@ -234,8 +203,20 @@ fn default_value(
     q: &Question,
     d: &serde_yaml::Value,
     ctx: &tera::Context,
+    answers: &Answers,
 ) -> Result<Value> {
     let raw = match d {
+        serde_yaml::Value::Sequence(items) if manifest.schema >= 2 => {
+            let list = list_default(items, ctx, answers).map_err(|e| {
+                Error::input(format!(
+                    "pack '{}': default of '{}': {e}",
+                    manifest.name, q.key
+                ))
+            })?;
+            Raw::Yaml(serde_yaml::Value::Sequence(
+                list.into_iter().map(serde_yaml::Value::String).collect(),
+            ))
+        }
         serde_yaml::Value::String(s) if s.contains("{{") || s.contains("{%") => {
             let text = expr::render_text(s, ctx).map_err(|e| {
                 Error::input(format!(
@@ -253,6 +234,58 @@ fn default_value(
             manifest.name, q.key
         ))
     })
+}
+
+/// The values of a schema 2 list default: each item as written, or
+/// rendered when it uses answers (trimmed, and left out when empty), once
+/// per value of its `each` answer (as `item`) and only where its `when`
+/// holds.
+fn list_default(
+    items: &[serde_yaml::Value],
+    ctx: &tera::Context,
+    answers: &Answers,
+) -> std::result::Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for item in items {
+        let spec = match serde_yaml::from_value::<ListItem>(item.clone()) {
+            Ok(ListItem::Spec(spec)) => spec,
+            _ => {
+                let text = yaml_scalar_text(item)?;
+                if text.contains("{{") || text.contains("{%") {
+                    out.extend(rendered_item(&text, ctx)?);
+                } else {
+                    out.push(text);
+                }
+                continue;
+            }
+        };
+        let each: Vec<Option<&String>> = match &spec.each {
+            None => vec![None],
+            Some(key) => match answers.values.get(key) {
+                Some(Value::List(values)) => values.iter().map(Some).collect(),
+                _ => return Err(format!("each '{key}' has no list answer")),
+            },
+        };
+        for value in each {
+            let mut ctx = ctx.clone();
+            if let Some(v) = value {
+                ctx.insert("item", v);
+            }
+            if let Some(when) = &spec.when
+                && !expr::eval(when, &ctx).map_err(|e| format!("when: {e}"))?
+            {
+                continue;
+            }
+            out.extend(rendered_item(&spec.value, &ctx)?);
+        }
+    }
+    Ok(out)
+}
+
+fn rendered_item(text: &str, ctx: &tera::Context) -> std::result::Result<Option<String>, String> {
+    let rendered = expr::render_text(text, ctx)?;
+    let rendered = rendered.trim();
+    Ok((!rendered.is_empty()).then(|| rendered.to_string()))
 }
 
 /// Parse and validate a raw answer for `q`.

@@ -201,11 +201,27 @@ pub fn apply(plan: &Plan, tree: &DiskTree, fs: &mut dyn Fs) -> Result<()> {
         }))
         .collect();
     let mut done: Vec<Undo> = Vec::new();
-    let result = run(&steps, tree, fs, &mut done);
-    if result.is_err() {
-        rollback(tree, fs, done);
+    run(&steps, tree, fs, &mut done).map_err(|e| {
+        let failed = rollback(tree, fs, done);
+        with_rollback_failures(e, &failed)
+    })
+}
+
+/// `e`, saying also which undo steps failed, if any: the layout is then
+/// part old, part new until the next run, which repairs it from the kept
+/// journal.
+fn with_rollback_failures(mut e: Error, failed: &[String]) -> Error {
+    if let Some(first) = failed.first() {
+        let more = match failed.len() - 1 {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        e.message = format!(
+            "{}; undoing the run failed too ({first}{more}): {JOURNAL} is kept and the next run puts the rest back",
+            e.message
+        );
     }
-    result
+    e
 }
 
 fn run(steps: &[Step<'_>], tree: &DiskTree, fs: &mut dyn Fs, done: &mut Vec<Undo>) -> Result<()> {
@@ -232,12 +248,15 @@ fn run(steps: &[Step<'_>], tree: &DiskTree, fs: &mut dyn Fs, done: &mut Vec<Undo
     fs.remove_file(&journal_path)
         .map_err(|e| Error::io(&journal_path, "remove", &e))?;
     done.retain(|u| !matches!(u, Undo::Remove(p) if *p == journal_path));
-    // The staging folder is left only when it held something before.
+    // The staging folder is left only when it held something before. Not
+    // removing it is harmless (git ignores it, and it is where the next run
+    // stages anyway), so a failure here must not fail a run whose writes
+    // are all done.
     if done
         .iter()
         .any(|u| matches!(u, Undo::RemoveDir(p) if *p == staging))
     {
-        let _ = std::fs::remove_dir(&staging);
+        std::fs::remove_dir(&staging).ok();
     }
     Ok(())
 }
@@ -288,10 +307,10 @@ fn step(
         make_dirs(parent, fs, done)?;
     }
     if path.is_dir() {
-        return Err(Error {
-            kind: ErrorKind::Io,
-            message: format!("cannot write {}: a folder stands there", path.display()),
-        });
+        return Err(Error::new(
+            ErrorKind::Io,
+            format!("cannot write {}: a folder stands there", path.display()),
+        ));
     }
     // Compare and swap: the file must still hold what the plan was made
     // from, or someone (an editor, another tool) changed it meanwhile.
@@ -336,28 +355,45 @@ fn make_dirs(dir: &Path, fs: &mut dyn Fs, done: &mut Vec<Undo>) -> Result<()> {
 
 /// Undo the steps done, newest first. A file is put back only while it
 /// still holds what this run wrote: a later edit by someone else stays.
-fn rollback(tree: &DiskTree, fs: &mut dyn Fs, done: Vec<Undo>) {
+/// Returns the steps that failed; if any did, the journal (and the folders
+/// holding it) is kept, so the next run can finish the job (`recover`).
+fn rollback(tree: &DiskTree, fs: &mut dyn Fs, done: Vec<Undo>) -> Vec<String> {
     let staging = tree.root().join(STAGING);
     let staging_ok = staging.is_dir();
+    let journal = tree.root().join(JOURNAL);
+    let mut failed = Vec::new();
     for undo in done.into_iter().rev() {
-        let _ = match undo {
+        let keep_journal = !failed.is_empty();
+        let (what, path, result) = match undo {
             Undo::Restore(p, old, written) => {
                 let now = crate::tree::read_regular(&p).ok();
-                if now == written {
-                    let dir = if staging_ok {
-                        staging.clone()
-                    } else {
-                        p.parent().unwrap_or(Path::new(".")).to_path_buf()
-                    };
-                    fs.write_atomic(&dir, &p, &old, false)
-                } else {
-                    Ok(())
+                if now != written {
+                    continue;
                 }
+                let dir = if staging_ok {
+                    staging.clone()
+                } else {
+                    p.parent().unwrap_or(Path::new(".")).to_path_buf()
+                };
+                let result = fs.write_atomic(&dir, &p, &old, false);
+                ("restore", p, result)
             }
-            Undo::Remove(p) => fs.remove_file(&p),
-            Undo::RemoveDir(p) => fs.remove_dir(&p),
+            Undo::Remove(p) if keep_journal && p == journal => continue,
+            Undo::Remove(p) => {
+                let result = fs.remove_file(&p);
+                ("remove", p, result)
+            }
+            Undo::RemoveDir(p) if keep_journal && journal.starts_with(&p) => continue,
+            Undo::RemoveDir(p) => {
+                let result = fs.remove_dir(&p);
+                ("remove folder", p, result)
+            }
         };
+        if let Err(e) = result {
+            failed.push(format!("cannot {what} {}: {e}", path.display()));
+        }
     }
+    failed
 }
 
 /// Whether a run was killed here: a journal or a temporary file is left.

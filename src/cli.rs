@@ -8,7 +8,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::answers::{NoPrompt, Prompter, Replay};
 use crate::error::Error;
-use crate::packs_cmd;
+use crate::output::{output_error, write_stdout};
+use crate::packs_cmd::{self, PacksCommand};
 use crate::prompt;
 use crate::report::{self, Format, Stage, Style};
 use crate::session::{self, Outcome, Request};
@@ -187,33 +188,6 @@ const DOCTOR_EXAMPLES: &str = "Examples:
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad usage, 3 I/O.";
 
-#[derive(Subcommand, Debug)]
-pub enum PacksCommand {
-    /// List the built-in packs
-    #[command(
-        after_help = "Examples:\n  flux-scaffold packs list\n  flux-scaffold packs list --format json"
-    )]
-    List {
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
-    /// Show a pack's questions and files
-    #[command(
-        after_help = "Examples:\n  flux-scaffold packs show aks-flux-pod-identity\n  flux-scaffold packs show ./my-pack --format json"
-    )]
-    Show {
-        /// A built-in name or a folder with a pack.yaml
-        name: String,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
-    /// Copy a built-in pack into DIR as the start of your own
-    #[command(
-        after_help = "Examples:\n  flux-scaffold packs export aks-flux-pod-identity ./my-pack\n  flux-scaffold init --pack ./my-pack ./gitops"
-    )]
-    Export { name: String, dir: PathBuf },
-}
-
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
@@ -230,7 +204,8 @@ pub fn main() -> i32 {
             };
         }
         Err(e) => {
-            let _ = e.print();
+            // If stderr is gone too, the exit code is all that is left.
+            e.print().ok();
             return e.exit_code();
         }
     };
@@ -244,22 +219,6 @@ pub fn main() -> i32 {
 fn fail(e: &Error) -> i32 {
     let _ = writeln!(std::io::stderr(), "error: {e}");
     e.exit_code()
-}
-
-/// Write `bytes` to standard output, flushed. A failure (a closed pipe, a
-/// full disk) is an I/O error (exit 3), never a panic or lost output.
-pub fn write_stdout(bytes: &[u8]) -> Result<(), Error> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|()| out.flush())
-        .map_err(output_error)
-}
-
-fn output_error(e: std::io::Error) -> Error {
-    Error {
-        kind: crate::error::ErrorKind::Io,
-        message: format!("cannot write to standard output: {e}"),
-    }
 }
 
 fn run(cli: Cli, color: bool) -> Result<i32, Error> {

@@ -5,10 +5,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::answers::{Answers, Value};
 use crate::escape::Lang;
 use crate::pack::{Manifest, Question, QuestionType};
 use crate::validate;
+use crate::values::{Answers, Value};
 
 /// The tera context of a set of answers. Questions not answered (their
 /// `when` was false) are present as none, so templates can test them.

@@ -42,10 +42,10 @@ pub fn discover(root: &Path) -> Result<Discovery> {
             Err(e) => {
                 let (path, message) = walk_error(&e);
                 let path = path.unwrap_or_else(|| root.to_path_buf());
-                let err = Error {
-                    kind: crate::error::ErrorKind::Io,
-                    message: format!("cannot read folder {}: {message}", path.display()),
-                };
+                let err = Error::new(
+                    crate::error::ErrorKind::Io,
+                    format!("cannot read folder {}: {message}", path.display()),
+                );
                 unreadable.push(LayoutResult {
                     dir: path,
                     result: Err(err),

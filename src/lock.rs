@@ -59,14 +59,14 @@ impl Lock {
                 }
                 Err(TryLockError::WouldBlock) => {
                     if start.elapsed() >= limit {
-                        return Err(Error {
-                            kind: ErrorKind::Io,
-                            message: format!(
+                        return Err(Error::new(
+                            ErrorKind::Io,
+                            format!(
                                 "another flux-scaffold run is writing here ({} is locked); waited {}s",
                                 lock.path.display(),
                                 limit.as_secs()
                             ),
-                        });
+                        ));
                     }
                     std::thread::sleep(Duration::from_millis(25));
                 }
@@ -157,11 +157,16 @@ impl Drop for Lock {
         if let Some(file) = self.file.take() {
             // Removed while still held, so a run that opened this file
             // before sees, once it has the lock, that the path moved on.
-            let _ = std::fs::remove_file(&self.path);
+            // Nothing can report from a drop, and a lock file left behind
+            // is harmless: the lock is the held file lock, not the file,
+            // and git ignores it.
+            std::fs::remove_file(&self.path).ok();
             drop(file);
         }
+        // The folders made to hold the lock; one left (empty, or holding
+        // what another run put there since) is harmless, as above.
         for d in self.created.iter().rev() {
-            let _ = std::fs::remove_dir(d);
+            std::fs::remove_dir(d).ok();
         }
     }
 }

@@ -1,11 +1,50 @@
 //! `packs list|show|export`.
 
 use std::fmt::Write;
+use std::path::PathBuf;
 
-use crate::cli::PacksCommand;
+use clap::Subcommand;
+
 use crate::error::{Error, Result};
+use crate::output::write_stdout;
 use crate::pack::{self, Pack};
+use crate::pack_upgrade::{self, Upgraded};
 use crate::report::Format;
+
+#[derive(Subcommand, Debug)]
+pub enum PacksCommand {
+    /// List the built-in packs
+    #[command(
+        after_help = "Examples:\n  flux-scaffold packs list\n  flux-scaffold packs list --format json"
+    )]
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Show a pack's questions and files
+    #[command(
+        after_help = "Examples:\n  flux-scaffold packs show aks-flux-pod-identity\n  flux-scaffold packs show ./my-pack --format json"
+    )]
+    Show {
+        /// A built-in name or a folder with a pack.yaml
+        name: String,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Copy a built-in pack into DIR as the start of your own
+    #[command(
+        after_help = "Examples:\n  flux-scaffold packs export aks-flux-pod-identity ./my-pack\n  flux-scaffold init --pack ./my-pack ./gitops"
+    )]
+    Export { name: String, dir: PathBuf },
+    /// Rewrite a schema 1 pack folder as schema 2, in place
+    #[command(
+        after_help = "Renames each template to NAME.tera, spells every key of pack.yaml in\nsnake_case, writes list defaults as YAML lists and adds `schema: 2` and\n`requires`; comments stay. Refuses, writing nothing, what it cannot convert.\nA second run changes nothing.\n\nExamples:\n  flux-scaffold packs upgrade ./my-pack"
+    )]
+    Upgrade {
+        /// A folder with a pack.yaml
+        dir: PathBuf,
+    },
+}
 
 pub fn run(cmd: PacksCommand) -> Result<i32> {
     match cmd {
@@ -37,7 +76,7 @@ pub fn run(cmd: PacksCommand) -> Result<i32> {
                     s
                 }),
             };
-            crate::cli::write_stdout(out.as_bytes())?;
+            write_stdout(out.as_bytes())?;
             Ok(0)
         }
         PacksCommand::Show { name, format } => {
@@ -48,7 +87,23 @@ pub fn run(cmd: PacksCommand) -> Result<i32> {
                 }
                 Format::Text => show_text(&p),
             };
-            crate::cli::write_stdout(out.as_bytes())?;
+            write_stdout(out.as_bytes())?;
+            Ok(0)
+        }
+        PacksCommand::Upgrade { dir } => {
+            match pack_upgrade::upgrade(&dir)? {
+                Upgraded::AlreadyCurrent => eprintln!(
+                    "{} is already schema {}: nothing to do",
+                    dir.display(),
+                    crate::pack_schema::CURRENT
+                ),
+                Upgraded::Rewritten(renames) => eprintln!(
+                    "upgraded {} to schema {} ({} templates renamed *.tera)",
+                    dir.display(),
+                    crate::pack_schema::CURRENT,
+                    renames.len()
+                ),
+            }
             Ok(0)
         }
         PacksCommand::Export { name, dir } => {
@@ -96,9 +151,7 @@ fn show_text(p: &Pack) -> String {
             q.kind.name().to_string()
         };
         let default = match &q.default {
-            Some(serde_yaml::Value::String(d)) if d.contains("{%") => {
-                "default derived from earlier answers".to_string()
-            }
+            Some(d) if derived(d) => "default derived from earlier answers".to_string(),
             Some(d) => format!("default {}", serde_json::to_string(d).unwrap_or_default()),
             None => "required".into(),
         };
@@ -120,4 +173,17 @@ fn show_text(p: &Pack) -> String {
         s.push('\n');
     }
     s
+}
+
+/// Whether a default is computed from answers: a string with a `{%` block,
+/// or a list with an item that uses answers or has `each` or `when`.
+fn derived(d: &serde_yaml::Value) -> bool {
+    match d {
+        serde_yaml::Value::String(s) => s.contains("{%"),
+        serde_yaml::Value::Sequence(items) => items.iter().any(|i| match i {
+            serde_yaml::Value::String(s) => s.contains("{{") || s.contains("{%"),
+            other => other.is_mapping(),
+        }),
+        _ => false,
+    }
 }

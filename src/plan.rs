@@ -472,41 +472,48 @@ fn overlay_of<'a>(tree: &'a dyn Tree, files: &[FileOp]) -> Overlay<'a> {
     }
 }
 
+/// The state writes, in the order apply makes them (after every output
+/// file, so the record never claims a file that was not written). A run is
+/// journaled and undone if it dies, but readers that take no lock (doctor,
+/// `regen --check`) and a run whose rollback fails see the steps in this
+/// order, so each prefix of it is a consistent record:
+/// 1. `.gitignore`, so the run's lock, journal and temporary files are
+///    ignored by git before anything else lands in the folder;
+/// 2. the bases written, before `files.yaml` names them: a recorded entry
+///    never points at a base that is not there yet (a base nothing names is
+///    ignored, and `state::load` checks each against its recorded hash);
+/// 3. `files.yaml`, which says what the tool owns and may later remove;
+/// 4. the bases `files.yaml` stopped naming, removed only once it has;
+/// 5. `answers.yaml` last: it is what makes the folder a recorded layout
+///    (`state::load` finds none without it), so a run cut short never
+///    leaves the new answers claiming files the record does not yet hold.
 fn plan_state(previous: Option<&State>, new: &State, tree: &dyn Tree) -> Result<Vec<StateWrite>> {
-    let mut wanted: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    wanted.insert(state::ANSWERS.into(), new.answers.to_yaml().into_bytes());
-    wanted.insert(state::FILES.into(), new.files.to_yaml().into_bytes());
-    wanted.insert(
+    let mut wanted: Vec<(String, Option<Vec<u8>>)> = vec![(
         state::GITIGNORE.into(),
-        state::GITIGNORE_TEXT.as_bytes().to_vec(),
-    );
+        Some(state::GITIGNORE_TEXT.as_bytes().to_vec()),
+    )];
     for (path, content) in &new.base {
-        wanted.insert(state::base_path(path), content.clone());
+        wanted.push((state::base_path(path), Some(content.clone())));
     }
+    wanted.push((state::FILES.into(), Some(new.files.to_yaml().into_bytes())));
+    if let Some(prev) = previous {
+        for path in prev.base.keys().filter(|p| !new.base.contains_key(*p)) {
+            wanted.push((state::base_path(path), None));
+        }
+    }
+    wanted.push((
+        state::ANSWERS.into(),
+        Some(new.answers.to_yaml().into_bytes()),
+    ));
     let mut out = Vec::new();
     for (path, content) in wanted {
         let old = tree.read(&path)?;
-        if old.as_ref() != Some(&content) {
+        if old != content {
             out.push(StateWrite {
                 path,
                 old,
-                new: Some(content),
+                new: content,
             });
-        }
-    }
-    if let Some(prev) = previous {
-        for path in prev.base.keys() {
-            if !new.base.contains_key(path) {
-                let p = state::base_path(path);
-                let old = tree.read(&p)?;
-                if old.is_some() {
-                    out.push(StateWrite {
-                        path: p,
-                        old,
-                        new: None,
-                    });
-                }
-            }
         }
     }
     Ok(out)

@@ -6,7 +6,7 @@ use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Confirm, MultiSelect, Select};
 
 use crate::answers::{self, Prompter, Raw, Value};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::pack::{Question, QuestionType};
 
 pub struct Terminal {
@@ -27,11 +27,24 @@ impl Default for Terminal {
     }
 }
 
-/// A prompt ended by Esc or Ctrl-C: put the cursor back (list prompts hide
-/// it) and cancel the run.
-fn cancelled(_: dialoguer::Error) -> Error {
-    let _ = Term::stderr().show_cursor();
-    Error::cancelled()
+/// A prompt that failed: put the cursor back (list prompts hide it; if
+/// that fails too, the terminal is gone and there is nothing to restore),
+/// then see [`terminal_error`].
+fn cancelled(e: dialoguer::Error) -> Error {
+    Term::stderr().show_cursor().ok();
+    let dialoguer::Error::IO(io) = e;
+    terminal_error(io)
+}
+
+/// Ctrl-C at a prompt, which the terminal library reports as an
+/// interrupted read, cancels the run (exit 130); any other terminal I/O
+/// error (a closed or vanished terminal, say) is an I/O failure (exit 3)
+/// with the OS's message, not a cancellation the user never made.
+fn terminal_error(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::Interrupted {
+        return Error::cancelled();
+    }
+    Error::new(ErrorKind::Io, format!("cannot use the terminal: {e}")).caused_by(e)
 }
 
 /// Ask one yes/no question on the terminal.
@@ -135,12 +148,14 @@ fn text_input(
         term.clear_line()?;
         term.write_str(&format!("{head} {} {buffer}", style("›").dim()))
     };
-    let io = |_: std::io::Error| Error::cancelled();
+    let io = terminal_error;
     draw(&buffer).map_err(io)?;
     loop {
         match term.read_key().map_err(io)? {
             Key::Escape | Key::CtrlC => {
-                let _ = term.write_line("");
+                // Cancelling anyway: a terminal that cannot take the newline
+                // changes nothing about that.
+                term.write_line("").ok();
                 return Err(Error::cancelled());
             }
             Key::Enter => {
@@ -174,5 +189,21 @@ fn text_input(
             _ => {}
         }
         draw(&buffer).map_err(io)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_ctrl_c_cancels_other_terminal_errors_are_io() {
+        let ctrl_c = std::io::Error::new(std::io::ErrorKind::Interrupted, "read interrupted");
+        assert_eq!(terminal_error(ctrl_c).exit_code(), 130);
+        let gone = std::io::Error::from_raw_os_error(libc::EIO);
+        let e = terminal_error(gone);
+        assert_eq!(e.exit_code(), 3);
+        assert!(e.message.starts_with("cannot use the terminal: "), "{e}");
+        assert!(std::error::Error::source(&e).is_some());
     }
 }

@@ -13,8 +13,10 @@ use crate::pack::{DEFAULT_PACK, Pack};
 use crate::plan::{self, Action, Plan};
 use crate::rekey;
 use crate::render;
-use crate::state::{self, AnswersFile, FilesFile, PackRef, State};
+use crate::state::{self, AnswersFile, PackRef, State};
 use crate::tree::{DiskTree, Tree};
+
+pub use crate::state::load as load_state;
 
 /// What a writing command was asked to do.
 #[derive(Debug, Clone, Default)]
@@ -521,42 +523,4 @@ fn given_answers(req: &Request) -> Result<BTreeMap<String, Raw>> {
     }
     given.extend(answers::parse_sets(&req.sets)?);
     Ok(given)
-}
-
-/// The recorded state of the layout at `tree`, if any.
-pub fn load_state(tree: &dyn Tree) -> Result<Option<State>> {
-    let Some(bytes) = tree.read(state::ANSWERS)? else {
-        return Ok(None);
-    };
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::input(format!("{}: is not UTF-8", state::ANSWERS)))?;
-    let answers = AnswersFile::parse(&text, state::ANSWERS)?;
-    let tool = env!("CARGO_PKG_VERSION");
-    if state::newer_than(&answers.tool_version, tool) {
-        return Err(Error::input(format!(
-            "{} was written by flux-scaffold {}, newer than this {tool}: upgrade flux-scaffold",
-            state::ANSWERS,
-            answers.tool_version
-        )));
-    }
-    let files = match tree.read(state::FILES)? {
-        Some(b) => FilesFile::parse(&String::from_utf8_lossy(&b), state::FILES)?,
-        None => FilesFile::default(),
-    };
-    let mut base = BTreeMap::new();
-    for (path, rec) in &files.files {
-        // A base that no longer matches its recorded hash is not trusted:
-        // without it, an edited file is merged with nothing, never overwritten.
-        if rec.ownership == crate::pack::Ownership::Managed
-            && let Some(b) = tree.read(&state::base_path(path))?
-            && rec.sha256.as_deref().is_none_or(|h| h == state::sha256(&b))
-        {
-            base.insert(path.clone(), b);
-        }
-    }
-    Ok(Some(State {
-        answers,
-        files,
-        base,
-    }))
 }

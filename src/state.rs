@@ -7,11 +7,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::answers::{Answers, Value};
 use crate::error::{Error, Result};
 use crate::pack::Ownership;
+use crate::tree::Tree;
+use crate::values::{Answers, Value};
 
-pub const DIR: &str = ".flux-scaffold";
+pub const DIR: &str = crate::tree::STATE_DIR;
 pub const ANSWERS: &str = ".flux-scaffold/answers.yaml";
 pub const FILES: &str = ".flux-scaffold/files.yaml";
 pub const BASE: &str = ".flux-scaffold/base";
@@ -202,6 +203,43 @@ pub fn newer_than(a: &str, b: &str) -> bool {
         (None, _) => true,
         (Some(_), None) => false,
     }
+}
+
+/// The recorded state of the layout at `tree`, if any.
+pub fn load(tree: &dyn Tree) -> Result<Option<State>> {
+    let Some(bytes) = tree.read(ANSWERS)? else {
+        return Ok(None);
+    };
+    let text =
+        String::from_utf8(bytes).map_err(|_| Error::input(format!("{}: is not UTF-8", ANSWERS)))?;
+    let answers = AnswersFile::parse(&text, ANSWERS)?;
+    let tool = env!("CARGO_PKG_VERSION");
+    if newer_than(&answers.tool_version, tool) {
+        return Err(Error::input(format!(
+            "{} was written by flux-scaffold {}, newer than this {tool}: upgrade flux-scaffold",
+            ANSWERS, answers.tool_version
+        )));
+    }
+    let files = match tree.read(FILES)? {
+        Some(b) => FilesFile::parse(&String::from_utf8_lossy(&b), FILES)?,
+        None => FilesFile::default(),
+    };
+    let mut base = BTreeMap::new();
+    for (path, rec) in &files.files {
+        // A base that no longer matches its recorded hash is not trusted:
+        // without it, an edited file is merged with nothing, never overwritten.
+        if rec.ownership == Ownership::Managed
+            && let Some(b) = tree.read(&base_path(path))?
+            && rec.sha256.as_deref().is_none_or(|h| h == sha256(&b))
+        {
+            base.insert(path.clone(), b);
+        }
+    }
+    Ok(Some(State {
+        answers,
+        files,
+        base,
+    }))
 }
 
 #[cfg(test)]

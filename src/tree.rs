@@ -6,6 +6,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The folder the tool keeps its record in (`state::DIR`): walks skip it
+/// like `.git`. Named here, below the state module, which reads through a
+/// tree.
+pub const STATE_DIR: &str = ".flux-scaffold";
+
 /// The longest file or folder name the file systems the tool writes to accept.
 pub const NAME_MAX: usize = 255;
 
@@ -94,7 +99,7 @@ pub fn read_error(path: &Path, e: &std::io::Error) -> Error {
 /// Folder names no answer and no pack may write into: Git's and the
 /// tool's own state, in any case (case-insensitive file systems).
 pub fn is_reserved(part: &str) -> bool {
-    part.eq_ignore_ascii_case(".git") || part.eq_ignore_ascii_case(crate::state::DIR)
+    part.eq_ignore_ascii_case(".git") || part.eq_ignore_ascii_case(STATE_DIR)
 }
 
 /// One entry of a folder listing.

@@ -48,7 +48,8 @@ impl Artifact {
     pub fn of(tree: &dyn Tree, dir: &str) -> Result<Artifact> {
         let mut b = ignore::gitignore::GitignoreBuilder::new("/");
         for p in SOURCE_IGNORE_DEFAULTS {
-            let _ = b.add_line(None, p);
+            // Constant patterns, all valid.
+            b.add_line(None, p).ok();
         }
         let mut folders = vec![String::new()];
         let mut at = String::new();
@@ -74,7 +75,10 @@ impl Artifact {
             };
             for line in String::from_utf8_lossy(&bytes).lines() {
                 if !line.starts_with('#') && !line.trim().is_empty() {
-                    let _ = b.add_line(None, &scoped(&folder, line));
+                    // A line the glob parser rejects is skipped: go-git's
+                    // gitignore matcher, which the source-controller uses,
+                    // has no error path and matches nothing with it.
+                    b.add_line(None, &scoped(&folder, line)).ok();
                 }
             }
         }

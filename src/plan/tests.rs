@@ -194,7 +194,7 @@ fn identical_rerun_plans_nothing() {
     for s in &first.state {
         tree.files.insert(s.path.clone(), s.new.clone().unwrap());
     }
-    let prev = crate::session::load_state(&tree).unwrap();
+    let prev = crate::state::load(&tree).unwrap();
     let second = run(&files, &tree, prev.as_ref(), false);
     assert!(!second.changes_anything(), "{second:?}");
 }
