@@ -7,13 +7,12 @@ use crate::common::{self, stderr, tempdir};
 use std::path::Path;
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
 use rexpect::session::{PtySession, spawn_command};
 
 const DOWN: &str = "\x1b[B";
 
 fn spawn(dir: &Path, extra: &[&str]) -> PtySession {
-    let mut c = Command::cargo_bin("flux-scaffold").unwrap();
+    let mut c = Command::new(common::BIN);
     c.arg("init").arg(dir).args(extra);
     c.env("NO_COLOR", "1")
         .env("TERM", "xterm")

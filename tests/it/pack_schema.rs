@@ -4,7 +4,6 @@
 //! broken ones; `packs upgrade` turns a schema 1 pack into a schema 2 one
 //! that generates the same bytes for every example; `requires` is held.
 
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 

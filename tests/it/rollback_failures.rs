@@ -1,7 +1,6 @@
 //! A run whose undo fails too says so, keeps its journal, and the next run
 //! puts the layout back together; errors carry the OS error they come from.
 
-
 use std::io;
 use std::path::Path;
 

@@ -5,7 +5,6 @@
 //! entry points at a missing or stale base, and `answers.yaml` is there
 //! only when everything else it stands for is.
 
-
 use std::io;
 use std::path::{Path, PathBuf};
 

@@ -12,7 +12,6 @@ pub use run::{Repo, Test, json, stderr, stdout, tempdir, write_file};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
 
 /// The answers every test needs: the user's own infrastructure.
 pub const REQUIRED: [&str; 3] = [
@@ -21,9 +20,12 @@ pub const REQUIRED: [&str; 3] = [
     "resource_group=rg-demo",
 ];
 
-/// The binary under test.
+/// The binary under test, which cargo builds for the integration tests.
+pub const BIN: &str = env!("CARGO_BIN_EXE_flux-scaffold");
+
+/// The binary under test, with NO_COLOR set.
 pub fn bin() -> Command {
-    let mut c = Command::cargo_bin("flux-scaffold").expect("binary builds");
+    let mut c = Command::new(BIN);
     c.env("NO_COLOR", "1").env_remove("FLUX_SCAFFOLD_NO_INPUT");
     c
 }
