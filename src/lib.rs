@@ -8,6 +8,7 @@
 pub mod answers;
 pub mod applied;
 pub mod apply;
+pub mod auto;
 pub mod cli;
 pub mod dialect;
 pub mod doctor;
@@ -27,5 +28,6 @@ pub mod report;
 pub mod session;
 pub mod stages;
 pub mod state;
+pub mod steps;
 pub mod tree;
 pub mod validate;
