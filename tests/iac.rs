@@ -468,39 +468,8 @@ fn az_scripts_parse_as_the_cli_parses_them() {
                 if addon {
                     let p = tmp.path().join("iac/pod-identity-exception.sh");
                     bash_n(&p);
-                    // The calls of the script's add_exception helper, as
-                    // the az words it runs for each (its body's checks are
-                    // run against a stub az in tests/addon_exception.rs).
-                    let script = read(tmp.path(), "iac/pod-identity-exception.sh");
-                    let calls: String = script
-                        .lines()
-                        .filter(|l| l.starts_with("add_exception "))
-                        .map(|l| format!("{l}\n"))
-                        .collect();
-                    let cmds: Vec<Vec<String>> = shell::commands(&calls)
-                        .into_iter()
-                        .map(|c| {
-                            assert_eq!(c.len(), 6, "{c:?}");
-                            let mut w: Vec<String> = "az aks pod-identity exception add"
-                                .split(' ')
-                                .map(String::from)
-                                .collect();
-                            for (flag, v) in [
-                                "--resource-group",
-                                "--cluster-name",
-                                "--namespace",
-                                "--name",
-                                "--pod-labels",
-                            ]
-                            .iter()
-                            .zip(&c[1..])
-                            {
-                                w.push(flag.to_string());
-                                w.push(v.clone());
-                            }
-                            w
-                        })
-                        .collect();
+                    let cmds =
+                        shell::exception_adds(&read(tmp.path(), "iac/pod-identity-exception.sh"));
                     let adds: Vec<&Vec<String>> = cmds.iter().collect();
                     assert_eq!(adds.len(), 2 * n, "one per label per cluster");
                     for w in adds {
