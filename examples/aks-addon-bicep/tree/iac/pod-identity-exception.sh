@@ -18,10 +18,13 @@ set -euo pipefail
 
 # add_exception GROUP CLUSTER NAMESPACE NAME LABEL=VALUE
 add_exception() {
-  # `exception list` returns the cluster; its podIdentityProfile holds the list.
-  if az aks pod-identity exception list --resource-group "$1" --cluster-name "$2" \
+  local existing
+  # `exception list` returns the cluster; its podIdentityProfile holds the
+  # list. A failed read stops the script (set -e) rather than adding blind.
+  existing=$(az aks pod-identity exception list --resource-group "$1" --cluster-name "$2" \
     --query 'podIdentityProfile.userAssignedIdentityExceptions[].[namespace, name]' \
-    --output tsv | tr -d '\r' | grep -qxF "$3"$'\t'"$4"; then
+    --output tsv)
+  if printf '%s\n' "$existing" | tr -d '\r' | grep -qxF "$3"$'\t'"$4"; then
     echo "exception $4 in $3 already on cluster $2"
     return
   fi
