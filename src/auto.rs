@@ -122,9 +122,9 @@ impl Ctx<'_> {
 }
 
 /// `auto` by what the repository installs: `found` when a file that is not
-/// the tool's own installs or uses Pod Identity; else `otherwise` when it
-/// was picked before (its files are recorded) or `fresh` applies nothing
-/// but the tool's own files; else `found`.
+/// the tool's own installs or uses Pod Identity. Else, on a recorded
+/// layout, what it was written with; on a first run, `otherwise` where
+/// `fresh` applies nothing but the tool's own files, else `found`.
 fn by_installs(
     run: &Ctx<'_>,
     q: &Question,
@@ -144,11 +144,33 @@ fn by_installs(
         return Ok(otherwise.to_string());
     };
     let without = rendered(run, q, found)?;
-    let with = rendered(run, q, otherwise)?;
-    // Picked before: a file only `otherwise` produces is recorded as the
-    // tool's own.
-    if with.iter().any(|p| !without.contains(p) && run.own(p)) {
-        return Ok(otherwise.to_string());
+    // A recorded layout keeps what it was written with: `otherwise` while
+    // a file only it produces is recorded as the tool's own (by file name:
+    // a stage folder may have moved since), else `found` (also for a
+    // layout recorded before the question existed: an upgrade never starts
+    // installing something by itself).
+    if let Some(p) = run.previous {
+        let name = |f: &str| f.rsplit('/').next().unwrap_or(f).to_string();
+        let only: Vec<String> = rendered(run, q, otherwise)?
+            .iter()
+            .filter(|f| !without.contains(f))
+            .map(|f| name(f))
+            .collect();
+        let recorded = p
+            .files
+            .files
+            .iter()
+            .filter(|(_, r)| r.ownership != Ownership::Patch);
+        if recorded.into_iter().any(|(f, _)| only.contains(&name(f))) {
+            return Ok(otherwise.to_string());
+        }
+        if !p.answers.answers.contains_key(&q.key) && !p.answers.defaults.contains_key(&q.key) {
+            notes.push(format!(
+                "{} (auto): {found}, as this layout was before the question existed; --set {}={otherwise} to change it",
+                q.key, q.key
+            ));
+        }
+        return Ok(found.to_string());
     }
     // The tool's files (recorded, or about to be adopted) are not the
     // user's resources.

@@ -284,3 +284,52 @@ fn choosing_none_later_removes_the_release_and_its_entry() {
     assert!(kind(&docs, "HelmRelease").is_empty());
     assert_eq!(kind(&docs, "AzurePodIdentityException").len(), 2);
 }
+
+#[test]
+fn a_layout_from_before_the_question_is_not_given_a_release() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    generate(root, &["pod_identity_release=none"]);
+    // As recorded by a version that did not ask it.
+    let state = read(root, ".flux-scaffold/answers.yaml");
+    let older: String = state
+        .lines()
+        .filter(|l| {
+            !l.contains("pod_identity_release")
+                && !l.contains("pod_identity_namespace")
+                && !l.contains("network_plugin")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    put(root, ".flux-scaffold/answers.yaml", &older);
+    let out = bin().arg("regen").arg(root).output().unwrap();
+    assert_success(&out);
+    assert!(!has_release(root));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("before the question existed"), "{report}");
+    assert_eq!(regen_check(root).status.code(), Some(0), "and it stays so");
+}
+
+#[test]
+fn the_release_follows_the_exception_when_it_moves_stage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    generate(root, &[]);
+    assert!(has_release(root));
+    let k = read(root, "infrastructure/kustomization.yaml");
+    put(
+        root,
+        "infrastructure/kustomization.yaml",
+        &format!("namespace: infra\n{k}"),
+    );
+    let out = bin().arg("regen").arg(root).output().unwrap();
+    assert_success(&out);
+    assert!(!has_release(root));
+    let docs = documents(&kustomize_build(&root.join("prerequisites")));
+    assert_eq!(
+        kind(&docs, "HelmRelease").len(),
+        1,
+        "still installed, from prerequisites"
+    );
+    assert_eq!(regen_check(root).status.code(), Some(0));
+}
