@@ -108,23 +108,14 @@ struct Ctx<'a> {
     previous: Option<&'a State>,
 }
 
-impl Ctx<'_> {
-    /// A file the tool wrote and owns (as recorded), not a user's file it
-    /// patches.
-    fn own(&self, path: &str) -> bool {
-        self.previous.is_some_and(|p| {
-            p.files
-                .files
-                .get(path)
-                .is_some_and(|r| r.ownership != Ownership::Patch)
-        })
-    }
-}
-
-/// `auto` by what the repository installs: `found` when a file that is not
-/// the tool's own installs or uses Pod Identity. Else, on a recorded
-/// layout, what it was written with; on a first run, `otherwise` where
-/// `fresh` applies nothing but the tool's own files, else `found`.
+/// `auto` by what the repository installs, decided on the first run and
+/// then kept. A recorded layout keeps what it was written with: `otherwise`
+/// while a file only it produces is recorded as the tool's own (by file
+/// name: a stage folder may have moved since), else `found` (also for a
+/// layout recorded before the question existed: an upgrade never starts
+/// installing something by itself). A first run picks `found` when a file
+/// of the repository installs or uses Pod Identity, or `fresh` already
+/// applies the user's resources; else `otherwise`.
 fn by_installs(
     run: &Ctx<'_>,
     q: &Question,
@@ -132,23 +123,7 @@ fn by_installs(
     fresh: Option<&str>,
     notes: &mut Vec<String>,
 ) -> Result<String> {
-    let installs = crate::doctor::pod_identity_installs(run.tree, &|p| run.own(p))?;
-    if let Some(first) = installs.first() {
-        notes.push(format!(
-            "{} (auto): {found}, since the repository already has Pod Identity ({}:{}: {}); --set {}={otherwise} to install it here too",
-            q.key, first.file, first.line, first.what, q.key
-        ));
-        return Ok(found.to_string());
-    }
-    let Some(folder) = fresh else {
-        return Ok(otherwise.to_string());
-    };
     let without = rendered(run, q, found)?;
-    // A recorded layout keeps what it was written with: `otherwise` while
-    // a file only it produces is recorded as the tool's own (by file name:
-    // a stage folder may have moved since), else `found` (also for a
-    // layout recorded before the question existed: an upgrade never starts
-    // installing something by itself).
     if let Some(p) = run.previous {
         let name = |f: &str| f.rsplit('/').next().unwrap_or(f).to_string();
         let only: Vec<String> = rendered(run, q, otherwise)?
@@ -156,12 +131,12 @@ fn by_installs(
             .filter(|f| !without.contains(f))
             .map(|f| name(f))
             .collect();
-        let recorded = p
+        let mut recorded = p
             .files
             .files
             .iter()
             .filter(|(_, r)| r.ownership != Ownership::Patch);
-        if recorded.into_iter().any(|(f, _)| only.contains(&name(f))) {
+        if recorded.any(|(f, _)| only.contains(&name(f))) {
             return Ok(otherwise.to_string());
         }
         if !p.answers.answers.contains_key(&q.key) && !p.answers.defaults.contains_key(&q.key) {
@@ -172,13 +147,25 @@ fn by_installs(
         }
         return Ok(found.to_string());
     }
-    // The tool's files (recorded, or about to be adopted) are not the
-    // user's resources.
+    let installs =
+        crate::doctor::pod_identity_installs(run.tree, &|p| without.iter().any(|w| w == p))?;
+    if let Some(first) = installs.first() {
+        notes.push(format!(
+            "{} (auto): {found}, since the repository already has Pod Identity ({}:{}: {}); --set {}={otherwise} to install it here too",
+            q.key, first.file, first.line, first.what, q.key
+        ));
+        return Ok(found.to_string());
+    }
+    let Some(folder) = fresh else {
+        return Ok(otherwise.to_string());
+    };
+    // Files the tool is about to adopt (written by hand where it writes
+    // its own) are not the user's resources.
     let build = crate::applied::build(run.tree, folder)?;
     let theirs: Vec<&str> = build
         .objects
         .iter()
-        .filter(|o| !run.own(&o.file) && !without.contains(&o.file))
+        .filter(|o| !without.contains(&o.file))
         .map(|o| o.file.as_str())
         .collect();
     if build.missing || (theirs.is_empty() && build.errors.is_empty()) {
