@@ -8,6 +8,7 @@
 pub mod answers;
 pub mod applied;
 pub mod apply;
+pub mod auto;
 pub mod cli;
 pub mod dialect;
 pub mod doctor;
@@ -33,6 +34,7 @@ pub mod report;
 pub mod session;
 pub mod stages;
 pub mod state;
+pub mod steps;
 pub mod tree;
 pub mod validate;
 pub mod values;

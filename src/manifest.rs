@@ -27,6 +27,30 @@ pub struct Manifest {
     /// exist and build after a run, and no run may drop what they applied.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stages: Vec<StageSpec>,
+    /// What the user does after a writing `init` (and how to recover a
+    /// stuck cluster): shell commands built from the answers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_steps: Vec<StepSpec>,
+}
+
+/// One step the report shows after a writing `init`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    /// `next` (the default) or `recover`.
+    #[serde(default = "next_section")]
+    pub section: String,
+    /// What the step is for (may use answers; not quoted).
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// Shell commands, one a line, rendered as a shell script (every value
+    /// quoted); blank lines and `#` comments are dropped.
+    pub run: String,
+}
+
+fn next_section() -> String {
+    "next".into()
 }
 
 /// A folder Flux applies, declared by the pack.
@@ -138,17 +162,47 @@ impl Question {
     }
 }
 
-/// `auto` picks the first candidate whose folder keeps a new object in
-/// `keep_namespace` (no `namespace:` override, component or transformer of
-/// its kustomization would move it).
+/// How `auto` is resolved. With `keep_namespace` and `candidates`: the
+/// first candidate whose folder keeps a new object in that namespace (no
+/// `namespace:` override, component or transformer of its kustomization
+/// would move it). With `pod_identity_installed` and `otherwise`: the
+/// first when the repository already installs or uses Pod Identity
+/// outside the tool's own files (doctor's reading), else the second (where
+/// `fresh_folder` applies nothing of the user's, or the second was picked
+/// before).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AutoSpec {
     /// The namespace the objects must keep (may use answers).
-    #[serde(alias = "keep-namespace")]
-    pub keep_namespace: String,
+    #[serde(
+        default,
+        alias = "keep-namespace",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub keep_namespace: Option<String>,
     /// In order of preference.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub candidates: Vec<AutoCandidate>,
+    /// The choice when the repository already installs Pod Identity.
+    #[serde(
+        default,
+        alias = "pod-identity-installed",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub pod_identity_installed: Option<String>,
+    /// The choice when it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub otherwise: Option<String>,
+    /// With `otherwise`: a folder (may use answers) that must apply nothing
+    /// but the tool's own files for `otherwise` to be picked the first
+    /// time; once picked and written, it stays while nothing else installs
+    /// Pod Identity.
+    #[serde(
+        default,
+        alias = "fresh-folder",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub fresh_folder: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

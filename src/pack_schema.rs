@@ -17,9 +17,11 @@ pub const CURRENT: u32 = 2;
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Schema 1's kebab-case keys, refused in schema 2.
-const KEBAB_KEYS: [(&str, &str); 3] = [
+const KEBAB_KEYS: [(&str, &str); 5] = [
     ("kustomize-resources", "kustomize_resources"),
     ("keep-namespace", "keep_namespace"),
+    ("pod-identity-installed", "pod_identity_installed"),
+    ("fresh-folder", "fresh_folder"),
     ("provided-by", "provided_by"),
 ];
 

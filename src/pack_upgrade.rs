@@ -204,7 +204,11 @@ fn rewrite(
                     continue;
                 }
             }
-            "kustomize-resources" | "keep-namespace" | "provided-by" => {
+            "kustomize-resources"
+            | "keep-namespace"
+            | "provided-by"
+            | "pod-identity-installed"
+            | "fresh-folder" => {
                 out.push_str(&format!("{lead}{}:{rest}", key.replace('-', "_")));
                 out.push_str(&line[body.len()..]);
                 continue;

@@ -239,6 +239,7 @@ mod tests {
                 "iac/flux-configuration.bicep",
                 "iac/flux-configuration.sh",
                 "iac/main.bicep",
+                "iac/recover.sh",
                 "infrastructure/flux-exception.yaml",
                 "infrastructure/kustomization.yaml",
                 "prerequisites/kustomization.yaml",

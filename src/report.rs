@@ -70,6 +70,9 @@ struct JsonReport<'a> {
     refusals: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     drift: Option<Vec<&'a str>>,
+    /// After a writing `init`: what to do next (`section: next`) and how
+    /// to recover a cluster where Flux is stuck (`section: recover`).
+    next_steps: &'a [crate::steps::Step],
 }
 
 /// The JSON document of a run.
@@ -112,6 +115,7 @@ pub fn json(
         notices: all_notices(outcome),
         refusals: &outcome.plan.refusals,
         drift: check.then(|| outcome.drift().iter().map(|f| f.path.as_str()).collect()),
+        next_steps: &outcome.next_steps,
     };
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
 }
@@ -160,6 +164,30 @@ pub fn text(outcome: &Outcome, style: Style, stage: Stage) -> String {
     }
     if !style.quiet {
         out.push_str(&summary(outcome, stage));
+        out.push_str(&steps(&outcome.next_steps));
+    }
+    out
+}
+
+/// The next steps and the recovery, each command on a line of its own,
+/// ready to paste (run from the layout's folder).
+fn steps(steps: &[crate::steps::Step]) -> String {
+    let mut out = String::new();
+    for (section, heading) in [
+        ("next", "Next steps (from the layout's folder):"),
+        ("recover", "Recover: a cluster where Flux is already stuck:"),
+    ] {
+        let mine: Vec<_> = steps.iter().filter(|s| s.section == section).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{heading}");
+        for (i, s) in mine.iter().enumerate() {
+            let _ = writeln!(out, "{:>3}. {}", i + 1, s.title);
+            for c in &s.commands {
+                let _ = writeln!(out, "       {c}");
+            }
+        }
     }
     out
 }

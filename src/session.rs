@@ -14,7 +14,7 @@ use crate::plan::{self, Action, Plan};
 use crate::rekey;
 use crate::render;
 use crate::state::{self, AnswersFile, PackRef, State};
-use crate::tree::{DiskTree, Tree};
+use crate::tree::DiskTree;
 
 pub use crate::state::load as load_state;
 
@@ -54,6 +54,9 @@ pub struct Outcome {
     pub notices: Vec<String>,
     /// `regen --check --strict`: kept edits count as drift too.
     pub strict: bool,
+    /// After a writing `init`: what to do next, and how to recover a
+    /// cluster where Flux is stuck (empty otherwise).
+    pub next_steps: Vec<crate::steps::Step>,
 }
 
 impl Outcome {
@@ -136,6 +139,7 @@ pub fn init(req: &Request, prompter: &mut dyn Prompter, fs: &mut dyn Fs) -> Resu
         moved_defaults: Vec::new(),
         dropped_answers: Vec::new(),
         notices: Vec::new(),
+        next_steps: true,
     };
     finish(req, &tree, run, fs)
 }
@@ -293,6 +297,7 @@ pub fn regen(req: &Request, fs: &mut dyn Fs) -> Result<Outcome> {
         moved_defaults,
         dropped_answers,
         notices,
+        next_steps: false,
     };
     finish(req, &tree, run, fs)
 }
@@ -341,6 +346,8 @@ struct Run<'a> {
     moved_defaults: Vec<(String, Value, Value)>,
     dropped_answers: Vec<String>,
     notices: Vec<String>,
+    /// `init`: the pack's next steps once the plan is written.
+    next_steps: bool,
 }
 
 fn pack_ref(pack: &Pack, path: Option<String>) -> PackRef {
@@ -356,9 +363,15 @@ fn pack_ref(pack: &Pack, path: Option<String>) -> PackRef {
 /// state as it is then, so two runs never interleave and an identical
 /// second run touches nothing at all.
 fn finish(req: &Request, tree: &DiskTree, run: Run<'_>, fs: &mut dyn Fs) -> Result<Outcome> {
-    let (resolved, auto_notes) = resolve_auto(run.pack, &run.answers, tree)?;
+    let (resolved, auto_notes) = crate::auto::resolve(run.pack, &run.answers, tree, run.previous)?;
     let rendered = render::render(run.pack, &resolved)?;
     let stages = render::stages(run.pack, &resolved)?;
+    // Rendered before anything is written, so a pack error writes nothing.
+    let steps = if run.next_steps && !req.dry_run && !req.check {
+        crate::steps::render(run.pack, &resolved)?
+    } else {
+        Vec::new()
+    };
     let answers_file = AnswersFile::new(run.pack_ref.clone(), &run.answers);
     let writing = !req.dry_run && !req.check;
     let first = plan::plan(
@@ -408,61 +421,8 @@ fn finish(req: &Request, tree: &DiskTree, run: Run<'_>, fs: &mut dyn Fs) -> Resu
         dropped_answers: run.dropped_answers,
         notices: run.notices.into_iter().chain(auto_notes).collect(),
         strict: req.strict,
+        next_steps: if applied { steps } else { Vec::new() },
     })
-}
-
-/// The answers to render with: each `auto` choice resolved against the
-/// repository as it is (the record keeps `auto`), with a notice when it
-/// picks other than its first candidate.
-fn resolve_auto(pack: &Pack, answers: &Answers, tree: &dyn Tree) -> Result<(Answers, Vec<String>)> {
-    let mut out = answers.clone();
-    let mut notes = Vec::new();
-    let ctx = crate::expr::context(&pack.manifest, answers);
-    for q in &pack.manifest.questions {
-        let Some(auto) = &q.auto else { continue };
-        if answers.values.get(&q.key) != Some(&Value::Str("auto".into())) {
-            continue;
-        }
-        let text = |t: &str| {
-            crate::expr::render_text(t, &ctx).map_err(|e| {
-                Error::input(format!(
-                    "pack '{}': {}: auto: {e}",
-                    pack.manifest.name, q.key
-                ))
-            })
-        };
-        let ns = text(&auto.keep_namespace)?;
-        let mut why = Vec::new();
-        let mut picked = None;
-        for c in &auto.candidates {
-            let folder = text(&c.folder)?;
-            match crate::applied::moves_new_object(tree, &folder, &ns)? {
-                Ok(None) => {
-                    picked = Some((c.choice.clone(), folder));
-                    break;
-                }
-                Ok(Some(other)) => why.push(format!("{folder} would move it to {other}")),
-                Err(e) => why.push(format!("{folder}/kustomization: {e}")),
-            }
-        }
-        let Some((choice, folder)) = picked else {
-            return Err(Error::input(format!(
-                "answer '{}' (auto): no folder keeps its objects in {ns}: {}; drop one namespace override, or choose with --set {}=...",
-                q.key,
-                why.join("; "),
-                q.key
-            )));
-        };
-        if !why.is_empty() {
-            notes.push(format!(
-                "{} (auto): {choice}, in {folder}, since {}",
-                q.key,
-                why.join("; ")
-            ));
-        }
-        out.values.insert(q.key.clone(), Value::Str(choice));
-    }
-    Ok((out, notes))
 }
 
 /// Folders that a removal left empty go too (Git keeps none, and an empty

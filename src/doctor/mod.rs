@@ -72,7 +72,7 @@ fn owner<'a>(layouts: &'a BTreeSet<String>, path: &str) -> &'a str {
 }
 
 fn walk(
-    tree: &DiskTree,
+    tree: &dyn Tree,
     dir: &str,
     files: &mut Vec<(String, String)>,
     layouts: &mut BTreeSet<String>,
@@ -98,6 +98,24 @@ fn walk(
         }
     }
     Ok(())
+}
+
+/// What installs or enables Pod Identity in the repository at `tree`
+/// (doctor's reading: a HelmRelease of the chart, AzureIdentity objects,
+/// the add-on in Bicep, az or Terraform), leaving out the files `skip`
+/// names (the tool's own). Layouts below are read too: they deploy to the
+/// same clusters as often as not.
+pub fn pod_identity_installs(
+    tree: &dyn Tree,
+    skip: &dyn Fn(&str) -> bool,
+) -> Result<Vec<scan::Install>> {
+    let mut files = Vec::new();
+    walk(tree, "", &mut files, &mut BTreeSet::new())?;
+    let mut facts = scan::Facts::default();
+    for (path, text) in files.iter().filter(|(p, _)| !skip(p)) {
+        scan::file(path, text, &mut facts);
+    }
+    Ok(facts.installs)
 }
 
 /// The exit code for `findings` with `--fail-on`: 1 when any is at or

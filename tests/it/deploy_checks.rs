@@ -172,10 +172,9 @@ fn exception_names(root: &Path, addon: bool) -> Vec<Vec<String>> {
                 .map(|e| e["name"].as_str().unwrap().to_string())
                 .collect(),
         );
-        let cmds = shell::commands(&read(root, "iac/pod-identity-exception.sh"));
+        let cmds = shell::exception_adds(&read(root, "iac/pod-identity-exception.sh"));
         all.push(
             cmds.iter()
-                .filter(|c| c[0] == "az")
                 .map(|c| az::flag(c, &["--name"]).unwrap().to_string())
                 .collect(),
         );
@@ -425,10 +424,15 @@ fn each_environment_has_its_resource_group() {
         );
     }
     for file in ["iac/flux-configuration.sh", "iac/pod-identity-exception.sh"] {
-        let cmds: Vec<Vec<String>> = shell::commands(&read(tmp.path(), file))
-            .into_iter()
-            .filter(|c| c[0] == "az")
-            .collect();
+        let text = read(tmp.path(), file);
+        let cmds: Vec<Vec<String>> = if file.ends_with("exception.sh") {
+            shell::exception_adds(&text)
+        } else {
+            shell::commands(&text)
+                .into_iter()
+                .filter(|c| c[0] == "az")
+                .collect()
+        };
         assert!(!cmds.is_empty());
         for c in cmds {
             let cluster = az::flag(&c, &["--cluster-name"]).unwrap();

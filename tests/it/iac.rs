@@ -463,8 +463,9 @@ fn az_scripts_parse_as_the_cli_parses_them() {
                 if addon {
                     let p = tmp.path().join("iac/pod-identity-exception.sh");
                     bash_n(&p);
-                    let cmds = shell::commands(&read(tmp.path(), "iac/pod-identity-exception.sh"));
-                    let adds: Vec<&Vec<String>> = cmds.iter().filter(|c| c[0] == "az").collect();
+                    let cmds =
+                        shell::exception_adds(&read(tmp.path(), "iac/pod-identity-exception.sh"));
+                    let adds: Vec<&Vec<String>> = cmds.iter().collect();
                     assert_eq!(adds.len(), 2 * n, "one per label per cluster");
                     for w in adds {
                         assert_eq!(&w[1..5], ["aks", "pod-identity", "exception", "add"]);

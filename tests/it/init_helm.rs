@@ -194,7 +194,7 @@ fn second_run_writes_nothing() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["written"], false);
     let files = report["files"].as_array().unwrap();
-    assert_eq!(files.len(), 7, "{report}");
+    assert_eq!(files.len(), 8, "{report}");
     assert!(files.iter().all(|f| f["action"] == "unchanged"), "{report}");
     assert_eq!(mtimes(&root), before);
     let bytes_after: Vec<Vec<u8>> = tree(&root)
@@ -322,7 +322,7 @@ fn existing_kustomization_yml_is_patched_in_place() {
     assert!(init(tmp.path(), &[]).status.success());
     assert_eq!(
         std::fs::read_to_string(infra.join("kustomization.yml")).unwrap(),
-        "resources: [flux-exception.yaml] # none yet\n"
+        "resources: [flux-exception.yaml, pod-identity-release.yaml] # none yet\n"
     );
     assert!(!infra.join("kustomization.yaml").exists());
     kustomize_build(&infra);

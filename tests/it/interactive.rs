@@ -46,6 +46,9 @@ fn full_session_helm_vendored_bicep() {
     accept(&mut p, "Folder of the prerequisites stage?");
     accept(&mut p, "Folder of the infrastructure stage?");
     accept(&mut p, "Which stage holds the AzurePodIdentityException?");
+    accept(&mut p, "Should Flux install AAD Pod Identity itself");
+    accept(&mut p, "Namespace to install Pod Identity");
+    accept(&mut p, "Which network plugin");
     accept(&mut p, "Which environments");
     accept(&mut p, "Folder of the apps stage?");
     accept(&mut p, "Apps folder of each environment");
@@ -89,6 +92,7 @@ fn full_session_helm_vendored_bicep() {
         "iac/main.bicep",
         "infrastructure/flux-exception.yaml",
         "infrastructure/kustomization.yaml",
+        "infrastructure/pod-identity-release.yaml",
         "prerequisites/kustomization.yaml",
         "prerequisites/pod-identity-crds.yaml",
     ] {
@@ -145,6 +149,9 @@ fn invalid_answer_is_explained_and_asked_again() {
         "Folder of the prerequisites stage?",
         "Folder of the infrastructure stage?",
         "Which stage holds the AzurePodIdentityException?",
+        "Should Flux install AAD Pod Identity itself",
+        "Namespace to install Pod Identity",
+        "Which network plugin",
         "Which environments",
         "Folder of the apps stage?",
         "Apps folder of each environment",

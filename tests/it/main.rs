@@ -4,6 +4,7 @@
 
 mod common;
 
+mod addon_exception;
 mod cli;
 mod containment;
 mod deploy_checks;
@@ -19,9 +20,12 @@ mod injection;
 mod interactive;
 mod kustomize_patch;
 mod lifecycle;
+mod next_steps;
 mod output_errors;
 mod pack_schema;
 mod patch_fuzz;
+mod pod_identity_release;
+mod recover;
 mod regen;
 mod reliability;
 mod rollback_failures;

@@ -4,17 +4,38 @@
 # before creating the flux configuration (needs the aks-preview extension:
 # az extension add --name aks-preview). The same exception{% if flux_pod_labels | length > 1 %}s are{% else %} is{% endif %} in
 # pod-identity-exception/flux-exception.yaml for `kubectl apply -f`.
+#
+# Safe to run again: `az aks pod-identity exception add` appends without
+# checking, so each exception is added only when the cluster has none of
+# that name in {{ flux_namespace | safe }}.
+#
+# Who owns the exceptions: the cluster's podIdentityProfile holds them.
+# This script adds to it; a later deployment of the cluster from ARM or
+# Bicep rewrites the whole list and drops what the script added. Where the
+# cluster is deployed from Bicep, declare them there instead
+# ({% if "bicep" in iac %}iac/pod-identity-exceptions.bicep{% else %}userAssignedIdentityExceptions{% endif %}) and do not run this script{% if "terraform" in iac %};
+# with Terraform, iac/flux-configuration.tf sets them (azapi_update_resource){% endif %}.
 set -euo pipefail
+
+# add_exception GROUP CLUSTER NAMESPACE NAME LABEL=VALUE
+add_exception() {
+  local existing
+  # `exception list` returns the cluster; its podIdentityProfile holds the
+  # list. A failed read stops the script (set -e) rather than adding blind.
+  existing=$(az aks pod-identity exception list --resource-group "$1" --cluster-name "$2" \
+    --query 'podIdentityProfile.userAssignedIdentityExceptions[].[namespace, name]' \
+    --output tsv)
+  if printf '%s\n' "$existing" | tr -d '\r' | grep -qxF "$3"$'\t'"$4"; then
+    echo "exception $4 in $3 already on cluster $2"
+    return
+  fi
+  az aks pod-identity exception add --resource-group "$1" --cluster-name "$2" \
+    --namespace "$3" --name "$4" --pod-labels "$5"
+}
 {%- set names = flux_pod_labels | exception_names %}
 {%- for cluster in cluster_names %}
 {%- set group = resource_groups[loop.index0] %}
-{%- for value in flux_pod_labels %}
-
-az aks pod-identity exception add \
-  --resource-group {{ group }} \
-  --cluster-name {{ cluster }} \
-  --namespace {{ flux_namespace }} \
-  --name {{ names[loop.index0] }} \
-  --pod-labels {{ flux_pod_label_key ~ "=" ~ value }}
+{% for value in flux_pod_labels %}
+add_exception {{ group }} {{ cluster }} {{ flux_namespace }} {{ names[loop.index0] }} {{ flux_pod_label_key ~ "=" ~ value }}
 {%- endfor %}
 {%- endfor %}

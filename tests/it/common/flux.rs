@@ -117,6 +117,22 @@ pub fn id(o: &serde_yaml::Value) -> Id {
     )
 }
 
+/// Pod Identity's HelmRepository and HelmRelease as flux-scaffold writes
+/// them (`pod_identity_release=flux`).
+fn is_own_release(o: &serde_yaml::Value) -> bool {
+    let name = o["metadata"]["name"].as_str() == Some("aad-pod-identity");
+    match o["kind"].as_str() {
+        Some("HelmRepository") => {
+            name && o["spec"]["url"].as_str()
+                == Some("https://raw.githubusercontent.com/Azure/aad-pod-identity/master/charts")
+        }
+        Some("HelmRelease") => {
+            name && o["spec"]["chart"]["spec"]["version"].as_str() == Some("4.1.18")
+        }
+        _ => false,
+    }
+}
+
 /// The ids of `objects`, leaving out the kinds flux-scaffold itself writes.
 pub fn user_ids(objects: &[serde_yaml::Value]) -> BTreeSet<Id> {
     objects
@@ -126,7 +142,8 @@ pub fn user_ids(objects: &[serde_yaml::Value]) -> BTreeSet<Id> {
             let api = o["apiVersion"].as_str().unwrap_or("");
             !(kind == "AzurePodIdentityException"
                 || kind == "CustomResourceDefinition"
-                || api.starts_with("kustomize.toolkit.fluxcd.io/"))
+                || api.starts_with("kustomize.toolkit.fluxcd.io/")
+                || is_own_release(o))
         })
         .map(id)
         .collect()

@@ -6,12 +6,12 @@ pub mod flux;
 pub mod patch_check;
 pub mod run;
 pub mod shell;
+pub mod stubs;
 
 pub use run::{Repo, Test, json, stderr, stdout, tempdir, write_file};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
 
 /// The answers every test needs: the user's own infrastructure.
 pub const REQUIRED: [&str; 3] = [

@@ -93,6 +93,39 @@ pub fn commands(script: &str) -> Vec<Vec<String>> {
     cmds
 }
 
+/// The `az aks pod-identity exception add` calls of the add-on's exception
+/// script: each `add_exception GROUP CLUSTER NAMESPACE NAME LABEL` line as
+/// the az words its helper runs when the cluster lacks that exception (the
+/// helper itself runs against a stub az in tests/addon_exception.rs).
+pub fn exception_adds(script: &str) -> Vec<Vec<String>> {
+    let calls: String = script
+        .lines()
+        .filter(|l| l.starts_with("add_exception "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let flags = [
+        "--resource-group",
+        "--cluster-name",
+        "--namespace",
+        "--name",
+        "--pod-labels",
+    ];
+    commands(&calls)
+        .into_iter()
+        .map(|c| {
+            assert_eq!(c.len(), 6, "add_exception takes five values: {c:?}");
+            let mut w: Vec<String> = ["az", "aks", "pod-identity", "exception", "add"]
+                .map(String::from)
+                .to_vec();
+            for (flag, v) in flags.iter().zip(&c[1..]) {
+                w.push(flag.to_string());
+                w.push(v.clone());
+            }
+            w
+        })
+        .collect()
+}
+
 #[test]
 fn splits_like_a_shell() {
     let c = commands("set -e\naz x \\\n  --a 'b c' it\\'s \"d\"  # note\n");

@@ -4,18 +4,33 @@
 # before creating the flux configuration (needs the aks-preview extension:
 # az extension add --name aks-preview). The same exceptions are in
 # pod-identity-exception/flux-exception.yaml for `kubectl apply -f`.
+#
+# Safe to run again: `az aks pod-identity exception add` appends without
+# checking, so each exception is added only when the cluster has none of
+# that name in flux-system.
+#
+# Who owns the exceptions: the cluster's podIdentityProfile holds them.
+# This script adds to it; a later deployment of the cluster from ARM or
+# Bicep rewrites the whole list and drops what the script added. Where the
+# cluster is deployed from Bicep, declare them there instead
+# (iac/pod-identity-exceptions.bicep) and do not run this script.
 set -euo pipefail
 
-az aks pod-identity exception add \
-  --resource-group rg-contoso \
-  --cluster-name aks-contoso \
-  --namespace flux-system \
-  --name flux-extension-exception \
-  --pod-labels app.kubernetes.io/name=flux-extension
+# add_exception GROUP CLUSTER NAMESPACE NAME LABEL=VALUE
+add_exception() {
+  local existing
+  # `exception list` returns the cluster; its podIdentityProfile holds the
+  # list. A failed read stops the script (set -e) rather than adding blind.
+  existing=$(az aks pod-identity exception list --resource-group "$1" --cluster-name "$2" \
+    --query 'podIdentityProfile.userAssignedIdentityExceptions[].[namespace, name]' \
+    --output tsv)
+  if printf '%s\n' "$existing" | tr -d '\r' | grep -qxF "$3"$'\t'"$4"; then
+    echo "exception $4 in $3 already on cluster $2"
+    return
+  fi
+  az aks pod-identity exception add --resource-group "$1" --cluster-name "$2" \
+    --namespace "$3" --name "$4" --pod-labels "$5"
+}
 
-az aks pod-identity exception add \
-  --resource-group rg-contoso \
-  --cluster-name aks-contoso \
-  --namespace flux-system \
-  --name microsoft-flux-exception \
-  --pod-labels app.kubernetes.io/name=microsoft.flux
+add_exception rg-contoso aks-contoso flux-system flux-extension-exception app.kubernetes.io/name=flux-extension
+add_exception rg-contoso aks-contoso flux-system microsoft-flux-exception app.kubernetes.io/name=microsoft.flux
