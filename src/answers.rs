@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::expr;
-use crate::pack::{Manifest, Question, QuestionType};
+use crate::pack::{Check, Manifest, Question, QuestionType};
 use crate::validate;
 
 /// One answer, typed by its question.
@@ -56,6 +56,25 @@ pub trait Prompter {
     /// Ask `question`, proposing `default`; returns the value the user gave
     /// (already valid) or `None` when there is no one to ask.
     fn ask(&mut self, question: &Question, default: Option<&Value>) -> Result<Option<Value>>;
+
+    /// Called once, before the first question of `manifest`.
+    fn start(&mut self, _manifest: &Manifest) {}
+
+    /// Every answer as it is settled (given, asked or defaulted), in
+    /// question order: a front end may decide what to ask from them.
+    fn settled(&mut self, _question: &Question, _value: &Value) {}
+
+    /// Ask again for an answer (asked or defaulted) that a check refused as
+    /// soon as its inputs were known; `why` is the check's message.
+    /// `None`: nobody to ask, and the check fails the run as usual.
+    fn reask(
+        &mut self,
+        _question: &Question,
+        _default: Option<&Value>,
+        _why: &str,
+    ) -> Result<Option<Value>> {
+        Ok(None)
+    }
 }
 
 /// The prompter for scripts and CI: never asks.
@@ -109,7 +128,9 @@ pub fn parse_answers_file(text: &str, origin: &str) -> Result<BTreeMap<String, R
 }
 
 /// Resolve every question of `manifest`, in order: a given answer, else
-/// the prompter, else the default; then the pack's checks.
+/// the prompter, else the default; then the pack's checks. A check whose
+/// inputs are all settled runs at once: an answer it refuses that was not
+/// given is asked again with the reason ([`Prompter::reask`]).
 pub fn resolve(
     manifest: &Manifest,
     given: &BTreeMap<String, Raw>,
@@ -117,18 +138,15 @@ pub fn resolve(
 ) -> Result<Answers> {
     for key in given.keys() {
         if !manifest.questions.iter().any(|q| &q.key == key) {
-            let known: Vec<&str> = manifest.questions.iter().map(|q| q.key.as_str()).collect();
-            return Err(Error::input(format!(
-                "unknown answer '{key}' for pack '{}' (known: {})",
-                manifest.name,
-                known.join(", ")
-            )));
+            return Err(unknown_key(manifest, key));
         }
     }
+    prompter.start(manifest);
+    let ready = checks_by_last_input(manifest);
     let mut answers = Answers::default();
     let mut missing = Vec::new();
     let mut ctx = expr::context(manifest, &answers);
-    for q in &manifest.questions {
+    for (i, q) in manifest.questions.iter().enumerate() {
         if let Some(when) = &q.when
             && !expr::eval(when, &ctx).map_err(|e| {
                 Error::input(format!(
@@ -149,31 +167,40 @@ pub fn resolve(
             },
             None => None,
         };
-        if let Some(raw) = given.get(&q.key) {
-            let value = parse(q, raw).map_err(|why| answer_error(q, raw, &why))?;
-            expr::set(&mut ctx, q, &value);
-            answers.values.insert(q.key.clone(), value);
-            continue;
-        }
-        match prompter.ask(q, default.as_ref())? {
-            Some(value) => {
-                check(q, &value)
-                    .map_err(|why| answer_error(q, &Raw::Text(value.to_flag_text()), &why))?;
-                if default.as_ref() == Some(&value) {
-                    answers.defaulted.insert(q.key.clone());
-                }
-                expr::set(&mut ctx, q, &value);
-                answers.values.insert(q.key.clone(), value);
+        let value = if let Some(raw) = given.get(&q.key) {
+            parse(q, raw).map_err(|why| answer_error(q, raw, &why))?
+        } else {
+            match prompter.ask(q, default.as_ref())? {
+                Some(value) => value,
+                None => match &default {
+                    Some(value) => value.clone(),
+                    None => {
+                        missing.push(q);
+                        continue;
+                    }
+                },
             }
-            None => match default {
-                Some(value) => {
-                    answers.defaulted.insert(q.key.clone());
-                    expr::set(&mut ctx, q, &value);
-                    answers.values.insert(q.key.clone(), value);
-                }
-                None => missing.push(q),
-            },
+        };
+        let mut value = value;
+        loop {
+            check(q, &value)
+                .map_err(|why| answer_error(q, &Raw::Text(value.to_flag_text()), &why))?;
+            settle(&mut answers, &mut ctx, q, &value, default.as_ref());
+            if given.contains_key(&q.key) || !missing.is_empty() {
+                break;
+            }
+            let Some(why) = failing_check(manifest, &ready[i], &ctx)? else {
+                break;
+            };
+            match prompter.reask(q, default.as_ref(), &why)? {
+                Some(again) => value = again,
+                None => break,
+            }
         }
+        if given.contains_key(&q.key) {
+            answers.defaulted.remove(&q.key);
+        }
+        prompter.settled(q, &value);
     }
     if !missing.is_empty() {
         let list: Vec<String> = missing
@@ -185,15 +212,73 @@ pub fn resolve(
             list.join(", ")
         )));
     }
-    for c in &manifest.checks {
-        let failed = expr::eval(&c.fail_when, &ctx)
-            .map_err(|e| Error::input(format!("pack '{}': check: {e}", manifest.name)))?;
-        if failed {
-            let msg = expr::render_text(&c.message, &ctx).unwrap_or_else(|_| c.message.clone());
-            return Err(Error::input(msg));
-        }
+    let all: Vec<&Check> = manifest.checks.iter().collect();
+    if let Some(msg) = failing_check(manifest, &all, &ctx)? {
+        return Err(Error::input(msg));
     }
     Ok(answers)
+}
+
+fn unknown_key(manifest: &Manifest, key: &str) -> Error {
+    let known: Vec<&str> = manifest.questions.iter().map(|q| q.key.as_str()).collect();
+    let hint = crate::suggest::closest(key, known.iter().copied())
+        .map(|k| format!("did you mean '{k}'? "))
+        .unwrap_or_default();
+    Error::input(format!(
+        "unknown answer '{key}' for pack '{}' ({hint}known: {})",
+        manifest.name,
+        known.join(", ")
+    ))
+}
+
+/// Record `value` as the answer to `q`; it is a default when it equals it.
+fn settle(
+    answers: &mut Answers,
+    ctx: &mut tera::Context,
+    q: &Question,
+    value: &Value,
+    default: Option<&Value>,
+) {
+    if default == Some(value) {
+        answers.defaulted.insert(q.key.clone());
+    } else {
+        answers.defaulted.remove(&q.key);
+    }
+    expr::set(ctx, q, value);
+    answers.values.insert(q.key.clone(), value.clone());
+}
+
+/// The message of the first of `checks` that fails on `ctx`.
+fn failing_check(
+    manifest: &Manifest,
+    checks: &[&Check],
+    ctx: &tera::Context,
+) -> Result<Option<String>> {
+    for c in checks {
+        let failed = expr::eval(&c.fail_when, ctx)
+            .map_err(|e| Error::input(format!("pack '{}': check: {e}", manifest.name)))?;
+        if failed {
+            let msg = expr::render_text(&c.message, ctx).unwrap_or_else(|_| c.message.clone());
+            return Ok(Some(msg));
+        }
+    }
+    Ok(None)
+}
+
+/// For each question (by position), the checks whose last input it is:
+/// they can run as soon as it is settled.
+fn checks_by_last_input(manifest: &Manifest) -> Vec<Vec<&Check>> {
+    let mut out = vec![Vec::new(); manifest.questions.len()];
+    for c in &manifest.checks {
+        let last = expr::identifiers(&c.fail_when)
+            .iter()
+            .filter_map(|id| manifest.questions.iter().position(|q| &q.key == id))
+            .max();
+        if let Some(i) = last {
+            out[i].push(c);
+        }
+    }
+    out
 }
 
 /// Refuse an answer the user gave (`given`) that the resolved answers do

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::answers::{NoPrompt, Prompter, Replay};
+use crate::answers::NoPrompt;
 use crate::error::Error;
 use crate::packs_cmd;
 use crate::prompt;
@@ -322,44 +322,15 @@ fn init(args: InitArgs, color: bool) -> Result<i32, Error> {
         && !args.defaults
         && std::io::stdin().is_terminal()
         && std::io::stderr().is_terminal();
-    let mut req = request(args.dir.clone(), &args.common, false);
+    let req = request(args.dir.clone(), &args.common, false);
     let mut fs = crate::apply::RealFs;
     let outcome = if interactive && !args.common.dry_run {
-        // Plan first, confirm, then write.
-        let mut prompter = prompt::Terminal::new();
-        req.dry_run = true;
-        let planned = session::init(&req, &mut prompter, &mut fs)?;
-        if !planned.plan.changes_anything() {
-            planned
-        } else {
-            if !args.yes {
-                eprint!(
-                    "{}",
-                    report::text(
-                        &planned,
-                        Style {
-                            diff: false,
-                            color,
-                            quiet: false
-                        },
-                        Stage::Planned
-                    )
-                );
-                if !prompt::confirm("Write these files?")? {
-                    return Err(Error::cancelled());
-                }
-            }
-            // The same run again, writing, with the answers just given.
-            req.dry_run = false;
-            session::init(&req, &mut Replay(planned.answers.values), &mut fs)?
-        }
+        crate::interactive::init(&req, args.yes, color, &mut fs)?
+    } else if interactive {
+        let mut prompter = prompt::Terminal::new(prompt::Mode::Essentials, Default::default());
+        session::init(&req, &mut prompter, &mut fs)?
     } else {
-        let mut prompter: Box<dyn Prompter> = if interactive {
-            Box::new(prompt::Terminal::new())
-        } else {
-            Box::new(NoPrompt)
-        };
-        session::init(&req, prompter.as_mut(), &mut fs)?
+        session::init(&req, &mut NoPrompt, &mut fs)?
     };
     print_report("init", &args.dir, &outcome, &args.common, false, color)?;
     Ok(refused(&outcome))

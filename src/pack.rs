@@ -131,6 +131,11 @@ pub struct Question {
     /// item keeps its recorded value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyed_by: Option<String>,
+    /// Asked in a default terminal session; the others take their
+    /// (derived) defaults unless the user chooses to customise them.
+    /// Questions without a default are always asked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub essential: bool,
 }
 
 impl Question {
