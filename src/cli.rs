@@ -122,7 +122,7 @@ pub struct InitArgs {
     #[arg(long)]
     pub defaults: bool,
     /// Write without asking for confirmation
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "dry_run")]
     pub yes: bool,
 }
 
@@ -134,17 +134,17 @@ pub struct RegenArgs {
     #[command(flatten)]
     pub common: Common,
     /// Write nothing; exit 1 if regen would write anything or conflicts are unresolved (kept edits are not drift)
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["force", "dry_run"])]
     pub check: bool,
     /// With --check: also fail on every managed file that differs from its render (kept edits)
     #[arg(long, requires = "check")]
     pub strict: bool,
     /// Every layout below DIR (each folder holding .flux-scaffold/), one report and one exit code
-    #[arg(long)]
+    #[arg(long, conflicts_with = "diff")]
     pub all: bool,
     /// Layouts to work on at once with --all (default: the machine's cores)
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
+    #[arg(long, value_name = "N", requires = "all", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 #[derive(Args, Debug)]
@@ -226,24 +226,45 @@ pub fn main() -> i32 {
                 .map_err(output_error);
             return match printed {
                 Ok(()) => 0,
-                Err(err) => fail(&err),
+                Err(err) => fail(&err, false),
             };
         }
         Err(e) => {
             let _ = e.print();
+            if json_requested() {
+                let rendered = e.render().to_string();
+                let first = rendered.lines().next().unwrap_or_default();
+                let message = first.strip_prefix("error: ").unwrap_or(first);
+                let text = crate::error::error_json("usage", message, e.exit_code());
+                let _ = write_stdout(text.as_bytes());
+            }
             return e.exit_code();
         }
     };
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match run(cli, color) {
         Ok(code) => code,
-        Err(e) => fail(&e),
+        Err(e) => fail(&e, json_requested()),
     }
 }
 
-fn fail(e: &Error) -> i32 {
+/// The error line on stderr, and with `--format json` the error as a JSON
+/// object on stdout; returns the exit code.
+fn fail(e: &Error, json: bool) -> i32 {
     let _ = writeln!(std::io::stderr(), "error: {e}");
+    if json {
+        let _ = write_stdout(e.json().as_bytes());
+    }
     e.exit_code()
+}
+
+/// Whether the command line asks for JSON output (`--format json`), read
+/// from the raw arguments so that usage errors are JSON too.
+fn json_requested() -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    args.iter().enumerate().any(|(i, a)| {
+        a == "--format=json" || (a == "--format" && args.get(i + 1).is_some_and(|v| v == "json"))
+    })
 }
 
 /// Write `bytes` to standard output, flushed. A failure (a closed pipe, a
@@ -304,6 +325,21 @@ fn doctor(args: DoctorArgs, color: bool) -> Result<i32, Error> {
     Ok(doctor::exit_code(&findings, level))
 }
 
+/// Flags that JSON output ignores are refused with it, not dropped silently.
+fn check_format(c: &Common) -> Result<(), Error> {
+    if c.format != Format::Json {
+        return Ok(());
+    }
+    for (given, flag) in [(c.diff, "--diff"), (c.quiet, "--quiet")] {
+        if given {
+            return Err(Error::input(format!(
+                "the argument '{flag}' cannot be used with '--format json' (the JSON report has every file and no diffs)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn request(dir: PathBuf, c: &Common, check: bool) -> Request {
     Request {
         dir,
@@ -318,6 +354,7 @@ fn request(dir: PathBuf, c: &Common, check: bool) -> Request {
 }
 
 fn init(args: InitArgs, color: bool) -> Result<i32, Error> {
+    check_format(&args.common)?;
     let interactive = !args.no_input
         && !args.defaults
         && std::io::stdin().is_terminal()
@@ -337,6 +374,7 @@ fn init(args: InitArgs, color: bool) -> Result<i32, Error> {
 }
 
 fn regen(args: RegenArgs, color: bool) -> Result<i32, Error> {
+    check_format(&args.common)?;
     if args.all {
         return regen_all(args);
     }
@@ -450,7 +488,10 @@ fn print_report(
 fn regen_all(args: RegenArgs) -> Result<i32, Error> {
     let mut req = request(args.dir.clone(), &args.common, args.check);
     req.strict = args.strict;
-    let jobs = args.jobs.unwrap_or_else(crate::fleet::default_jobs);
+    let jobs = args
+        .jobs
+        .map(usize::from)
+        .unwrap_or_else(crate::fleet::default_jobs);
     let results = crate::fleet::regen_all(&req, jobs)?;
     let report = report::fleet(
         &args.dir,

@@ -31,3 +31,4 @@ pub mod state;
 pub mod suggest;
 pub mod tree;
 pub mod validate;
+pub mod wrap;

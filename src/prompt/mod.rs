@@ -90,7 +90,7 @@ impl Terminal {
         self.asked += 1;
         if let Some(help) = &q.help {
             let width = theme::columns().saturating_sub(2);
-            for line in theme::wrap(help, width) {
+            for line in crate::wrap::wrap(help, width) {
                 eprintln!("  {}", style(line).dim());
             }
         }
@@ -262,7 +262,7 @@ impl Prompter for Terminal {
 
     fn reask(&mut self, q: &Question, default: Option<&Value>, why: &str) -> Result<Option<Value>> {
         let width = theme::columns().saturating_sub(4);
-        for (i, line) in theme::wrap(why, width).iter().enumerate() {
+        for (i, line) in crate::wrap::wrap(why, width).iter().enumerate() {
             let mark = if i == 0 {
                 style("✘").red()
             } else {

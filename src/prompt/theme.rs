@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use console::{Term, measure_text_width};
+use console::Term;
 use dialoguer::theme::{ColorfulTheme, Theme};
 
 /// The colourful theme, with `❯` on the current row of a multi-select.
@@ -88,37 +88,6 @@ pub fn columns() -> usize {
     if cols == 0 { 80 } else { usize::from(cols) }
 }
 
-/// `text` as lines of at most `width` columns, broken between words (a
-/// word longer than a line is broken inside).
-pub fn wrap(text: &str, width: usize) -> Vec<String> {
-    let width = width.max(10);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let mut word = word.to_string();
-        while measure_text_width(&word) > width {
-            let cut: String = word.chars().take(width).collect();
-            word = word[cut.len()..].to_string();
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-            }
-            lines.push(cut);
-        }
-        let needed = measure_text_width(&line) + 1 + measure_text_width(&word);
-        if !line.is_empty() && needed > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(&word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
 /// While alive, SIGINT does not kill the process: dialoguer's list prompts
 /// raise it on Ctrl-C, and read an interruption instead, so the run can put
 /// the cursor back and say it was cancelled.
@@ -153,17 +122,5 @@ impl Drop for SigintGuard {
         unsafe {
             libc::sigaction(libc::SIGINT, &self.0, std::ptr::null_mut());
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrap;
-
-    #[test]
-    fn help_breaks_between_words() {
-        let lines = wrap("the exception must exist before Flux does", 20);
-        assert_eq!(lines, ["the exception must", "exist before Flux", "does"]);
-        assert!(wrap(&"x".repeat(25), 10).iter().all(|l| l.len() <= 10));
     }
 }
