@@ -68,22 +68,27 @@ pub enum Command {
         after_help = "Examples:\n  flux-scaffold packs list\n  flux-scaffold packs show aks-flux-pod-identity\n  flux-scaffold packs export aks-flux-pod-identity ./my-pack"
     )]
     Packs(PacksCommand),
-    /// Print a shell completion script
+    /// Print a shell completion script (it calls flux-scaffold back to complete flags, answer keys and values)
     #[command(
-        after_help = "Examples:\n  flux-scaffold completions bash > /etc/bash_completion.d/flux-scaffold\n  flux-scaffold completions zsh > \"${fpath[1]}/_flux-scaffold\""
+        after_help = "Examples:\n  echo 'source <(flux-scaffold completions bash)' >> ~/.bashrc\n  echo 'source <(flux-scaffold completions zsh)' >> ~/.zshrc\n  flux-scaffold completions fish > ~/.config/fish/completions/flux-scaffold.fish\n\nThe same script is printed by COMPLETE=<shell> flux-scaffold."
     )]
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff)
+    /// Print the man page (roff), or write every command's page into a folder
     #[command(
-        after_help = "Examples:\n  flux-scaffold man > flux-scaffold.1 && man ./flux-scaffold.1"
+        after_help = "Examples:\n  flux-scaffold man > flux-scaffold.1 && man ./flux-scaffold.1\n  flux-scaffold man --dir ~/.local/share/man/man1"
     )]
-    Man,
+    Man {
+        /// Write flux-scaffold.1 and one page per command (flux-scaffold-init.1, ...) into DIR (created if missing)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct Common {
     /// Set an answer (repeatable); lists take comma-separated values
-    #[arg(long = "set", value_name = "KEY=VALUE")]
+    #[arg(long = "set", value_name = "KEY=VALUE",
+          add = clap_complete::ArgValueCompleter::new(crate::completion::set_value))]
     pub sets: Vec<String>,
     /// Read answers from a YAML file
     #[arg(long = "answers", value_name = "FILE")]
@@ -216,6 +221,10 @@ pub enum PacksCommand {
 
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
+    // COMPLETE=<shell>: print the registration script or the completions.
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(crate::completion::VAR)
+        .complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // --help and --version go to stdout, which may fail like any output.
@@ -290,21 +299,29 @@ fn run(cli: Cli, color: bool) -> Result<i32, Error> {
         Command::Doctor(args) => doctor(args, color),
         Command::Packs(cmd) => packs_cmd::run(cmd),
         Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            let mut out = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "flux-scaffold", &mut out);
+            let completer = crate::completion::completer();
+            let out = crate::completion::script(shell, &completer)
+                .map_err(|e| Error::input(format!("cannot write the script: {e}")))?;
             write_stdout(&out)?;
             Ok(0)
         }
-        Command::Man => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
-                .map_err(|e| Error::input(format!("cannot render the man page: {e}")))?;
-            write_stdout(&out)?;
-            Ok(0)
-        }
+        Command::Man { dir } => man(dir.as_deref()),
     }
+}
+
+fn man(dir: Option<&std::path::Path>) -> Result<i32, Error> {
+    let pages = crate::man::pages(Cli::command());
+    let Some(dir) = dir else {
+        write_stdout(&pages[0].1)?;
+        return Ok(0);
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create folder", &e))?;
+    for (name, roff) in &pages {
+        let path = dir.join(name);
+        std::fs::write(&path, roff).map_err(|e| Error::io(&path, "write", &e))?;
+        let _ = writeln!(std::io::stderr(), "wrote {}", path.display());
+    }
+    Ok(0)
 }
 
 fn doctor(args: DoctorArgs, color: bool) -> Result<i32, Error> {
