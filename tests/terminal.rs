@@ -130,6 +130,14 @@ fn default_session_asks_at_most_eight_questions() {
         screen.contains("cluster_names = aks-contoso-staging,aks-contoso-production"),
         "{screen}"
     );
+    assert!(
+        screen.contains("apps_paths = apps/staging,apps/production"),
+        "{screen}"
+    );
+    // The one-value questions the per-environment ones derive from are not
+    // offered as well.
+    assert!(!screen.contains("apps_path ="), "{screen}");
+    assert!(!screen.contains("config_name ="), "{screen}");
     t.send("\r");
     t.wait("Write these files?");
     t.wait("\x1b[?25l");
@@ -191,6 +199,10 @@ fn a_derived_value_a_check_refuses_is_asked_with_the_reason() {
     t.send(" ");
     t.send("\r");
     t.answer("Which environments", "staging,production-westeurope\r");
+    // The list's redraws left no stale row behind.
+    let screen = t.screen_text();
+    let rows = screen.matches("Which infrastructure code").count();
+    assert_eq!(rows, 1, "{screen}");
     // cluster-config-production-westeurope is over Terraform's 30.
     t.wait("at most 30 characters");
     t.answer("(staging)?", "\r");
@@ -363,4 +375,74 @@ fn nothing_is_saved_when_nothing_was_asked() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("resume"), "{err}");
     assert!(!tmp.path().join(".flux-scaffold-answers.yaml").exists());
+}
+
+#[test]
+fn customising_asks_per_environment_once_each_with_the_derived_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    let mut args = Vec::new();
+    for set in [
+        "pod_identity=helm",
+        "iac=bicep",
+        "git_url=https://github.com/contoso/gitops",
+        "cluster_name=aks",
+        "resource_group=rg",
+        "crds=vendored",
+        "crds_version=v1.8.17",
+        "flux_namespace=flux-system",
+        "prereqs_path=prerequisites",
+        "infra_path=infrastructure",
+        "exception_stage=auto",
+        "flux_pod_label_key=app.kubernetes.io/name",
+        "flux_pod_labels=flux-extension,microsoft.flux",
+        "git_ref=branch:main",
+        "flux_extension=create",
+        "config_namespace=cluster-config",
+        "config_scope=cluster",
+        "sync_interval=10m",
+        "retry_interval=2m",
+        "timeout=10m",
+        "prune=true",
+        "bicep_api_version=2025-04-01",
+    ] {
+        args.extend(["--set", set]);
+    }
+    let mut t = Tty::init(&root, &args);
+    t.answer("Which environments", "staging,production\r");
+    t.confirm("Customise 4 more settings?", "y");
+    t.answer(
+        "Apps folder of each environment (staging)? (apps/staging)",
+        "\r",
+    );
+    t.answer("(production)? (apps/production)", "\x15apps/prod\r");
+    t.answer(
+        "AKS cluster of each environment (staging)? (aks-staging)",
+        "\r",
+    );
+    t.answer("(production)? (aks-production)", "\r");
+    t.answer(
+        "Resource group of each environment's cluster (staging)? (rg)",
+        "\r",
+    );
+    t.answer("(production)? (rg)", "\r");
+    t.answer(
+        "Flux configuration name of each environment (staging)?",
+        "\r",
+    );
+    t.answer("(production)? (cluster-config-production)", "\r");
+    t.confirm("Write these files?", "y");
+    let (t, code) = t.finish();
+    assert_eq!(code, Some(0));
+    let screen = String::from_utf8_lossy(&t.bytes).into_owned();
+    for once in [
+        "Folder of the apps stage?",
+        "Name of the flux configuration?",
+    ] {
+        assert!(
+            !screen.contains(once),
+            "{once} asked besides its per-environment question"
+        );
+    }
+    assert!(root.join("apps/prod/kustomization.yaml").is_file());
 }

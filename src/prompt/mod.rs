@@ -74,9 +74,8 @@ impl Terminal {
             }
         } else if let Some(list) = self.bases.get(&q.key)
             && self.environments(list) > 1
-            && self.mode == Mode::Customise
         {
-            // Asked per environment instead.
+            // Several environments: asked per environment instead.
             return true;
         }
         if self.mode == Mode::Essentials && !q.essential {
@@ -101,7 +100,7 @@ impl Terminal {
                 let d = matches!(default, Some(Value::Bool(true)));
                 let _sigint = SigintGuard::new();
                 let b = Confirm::with_theme(&self.theme)
-                    .with_prompt(&q.prompt)
+                    .with_prompt(fit(&q.prompt))
                     .default(d)
                     .interact_opt();
                 Value::Bool(finished(b)?)
@@ -131,7 +130,7 @@ impl Terminal {
             .unwrap_or(0);
         let _sigint = SigintGuard::new();
         let pick = Select::with_theme(&self.theme)
-            .with_prompt(&q.prompt)
+            .with_prompt(fit(&q.prompt))
             .items(&q.choices)
             .default(idx)
             .interact_opt();
@@ -144,10 +143,12 @@ impl Terminal {
             .iter()
             .map(|c| matches!(default, Some(Value::List(l)) if l.contains(c)))
             .collect();
+        eprintln!("  {}", style("space selects, enter accepts").dim());
+        let prompt = fit(&q.prompt);
         loop {
             let _sigint = SigintGuard::new();
             let picks = MultiSelect::with_theme(&self.theme)
-                .with_prompt(format!("{} (space selects, enter accepts)", q.prompt))
+                .with_prompt(&prompt)
                 .items(&q.choices)
                 .defaults(&checked)
                 .interact_opt();
@@ -215,6 +216,22 @@ fn bases(manifest: &Manifest) -> BTreeMap<String, String> {
     out
 }
 
+/// The prompt of a list or yes/no question, on one row: dialoguer redraws
+/// such prompts by rows and leaves a wrapped one behind. A longer prompt is
+/// printed whole (wrapped) above, and shortened with `…` for dialoguer.
+fn fit(prompt: &str) -> String {
+    // "? " and " › " around it, and the answer or "(y/n) › no" after it.
+    let room = theme::columns().saturating_sub(16).max(20);
+    if console::measure_text_width(prompt) <= room {
+        return prompt.to_string();
+    }
+    for line in crate::wrap::wrap(prompt, theme::columns().saturating_sub(2)) {
+        eprintln!("  {}", style(line).bold());
+    }
+    let short: String = prompt.chars().take(room - 1).collect();
+    format!("{}…", short.trim_end())
+}
+
 /// A dialoguer result: the value, or a cancel (Esc, Ctrl-C) with the
 /// cursor shown again.
 fn finished<T>(r: dialoguer::Result<Option<T>>) -> Result<T> {
@@ -231,7 +248,7 @@ fn finished<T>(r: dialoguer::Result<Option<T>>) -> Result<T> {
 pub fn confirm(prompt: &str, default: bool) -> Result<bool> {
     let _sigint = SigintGuard::new();
     let r = Confirm::with_theme(&theme::Marked::default())
-        .with_prompt(prompt)
+        .with_prompt(fit(prompt))
         .default(default)
         .interact_opt();
     finished(r)
