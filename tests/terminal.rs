@@ -411,26 +411,31 @@ fn customising_asks_per_environment_once_each_with_the_derived_value() {
     let mut t = Tty::init(&root, &args);
     t.answer("Which environments", "staging,production\r");
     t.confirm("Customise 4 more settings?", "y");
-    t.answer(
-        "Apps folder of each environment (staging)? (apps/staging)",
-        "\r",
-    );
-    t.answer("(production)? (apps/production)", "\x15apps/prod\r");
-    t.answer(
-        "AKS cluster of each environment (staging)? (aks-staging)",
-        "\r",
-    );
-    t.answer("(production)? (aks-production)", "\r");
-    t.answer(
-        "Resource group of each environment's cluster (staging)? (rg)",
-        "\r",
-    );
-    t.answer("(production)? (rg)", "\r");
-    t.answer(
-        "Flux configuration name of each environment (staging)?",
-        "\r",
-    );
-    t.answer("(production)? (cluster-config-production)", "\r");
+    // Each prompt names its environment and proposes the derived value.
+    for (prompt, keys) in [
+        (
+            "Apps folder of each environment (staging)? (apps/staging)",
+            "\r",
+        ),
+        ("(production)? (apps/production)", "\x15apps/prod\r"),
+        (
+            "AKS cluster of each environment (staging)? (aks-staging)",
+            "\r",
+        ),
+        ("(production)? (aks-production)", "\r"),
+        (
+            "Resource group of each environment's cluster (staging)? (rg)",
+            "\r",
+        ),
+        ("(production)? (rg)", "\r"),
+        (
+            "Flux configuration name of each environment (staging)?",
+            "\r",
+        ),
+        ("(production)? (cluster-config-production)", "\r"),
+    ] {
+        t.answer(prompt, keys);
+    }
     t.confirm("Write these files?", "y");
     let (t, code) = t.finish();
     assert_eq!(code, Some(0));
