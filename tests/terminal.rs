@@ -284,6 +284,15 @@ fn ctrl_c_at_a_list_restores_the_cursor() {
     assert!(!parser.screen().hide_cursor());
     assert!(parser.screen().contents().contains("cancelled"));
     assert!(!root.exists());
+    // At a text input too.
+    let mut t = Tty::init(&root, &["--set", "pod_identity=helm", "--set", "iac=bicep"]);
+    t.answer("Which environments", "prod\x03");
+    let (t, code) = t.finish();
+    assert_eq!(code, Some(130));
+    let parser = t.screen();
+    assert!(!parser.screen().hide_cursor());
+    assert!(parser.screen().contents().contains("cancelled"));
+    assert!(!root.exists());
 }
 
 /// Answer the essential questions of a session whose other answers are

@@ -333,6 +333,7 @@ fn text_input(
             style("·").dim()
         )
     };
+    let _sigint = SigintGuard::new();
     match line::read(&head, accept, done) {
         Ok(line::Ended::Accepted(value)) => Ok(value),
         Ok(line::Ended::Cancelled) | Err(_) => {

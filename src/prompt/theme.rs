@@ -88,20 +88,30 @@ pub fn columns() -> usize {
     if cols == 0 { 80 } else { usize::from(cols) }
 }
 
-/// While alive, SIGINT does not kill the process: dialoguer's list prompts
-/// raise it on Ctrl-C, and read an interruption instead, so the run can put
-/// the cursor back and say it was cancelled.
+/// While alive, SIGINT cancels the run as a prompt's Ctrl-C does: the
+/// cursor shown again, "cancelled" on stderr, exit 130. dialoguer's list
+/// prompts raise SIGINT on Ctrl-C (after putting the terminal back), and a
+/// Ctrl-C typed between two reads of a key arrives as SIGINT too; without
+/// this the process would die with the cursor hidden and nothing said.
+/// Prompts run before anything is written, so there is nothing to undo.
 pub struct SigintGuard(libc::sigaction);
 
-extern "C" fn ignore_sigint(_: libc::c_int) {}
+extern "C" fn cancel_on_sigint(_: libc::c_int) {
+    const MSG: &[u8] = b"\x1b[?25h\nerror: cancelled: nothing written\n";
+    // SAFETY: write(2) and _exit(2) are async-signal-safe.
+    unsafe {
+        libc::write(2, MSG.as_ptr().cast(), MSG.len());
+        libc::_exit(130);
+    }
+}
 
 impl SigintGuard {
     pub fn new() -> Self {
         // SAFETY: plain sigaction calls with zeroed, then filled, structs;
-        // the handler does nothing, so it is async-signal-safe.
+        // the handler calls only async-signal-safe functions.
         unsafe {
             let mut new: libc::sigaction = std::mem::zeroed();
-            new.sa_sigaction = ignore_sigint as extern "C" fn(libc::c_int) as usize;
+            new.sa_sigaction = cancel_on_sigint as extern "C" fn(libc::c_int) as usize;
             libc::sigemptyset(&mut new.sa_mask);
             let mut old: libc::sigaction = std::mem::zeroed();
             libc::sigaction(libc::SIGINT, &new, &mut old);
