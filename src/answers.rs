@@ -147,14 +147,7 @@ pub fn resolve(
     let mut missing = Vec::new();
     let mut ctx = expr::context(manifest, &answers);
     for (i, q) in manifest.questions.iter().enumerate() {
-        if let Some(when) = &q.when
-            && !expr::eval(when, &ctx).map_err(|e| {
-                Error::input(format!(
-                    "pack '{}': question '{}': when: {e}",
-                    manifest.name, q.key
-                ))
-            })?
-        {
+        if !applies(manifest, q, &ctx)? {
             continue;
         }
         let default = match &q.default {
@@ -203,20 +196,34 @@ pub fn resolve(
         prompter.settled(q, &value);
     }
     if !missing.is_empty() {
-        let list: Vec<String> = missing
-            .iter()
-            .map(|q| format!("{} (--set {}=<{}>)", q.key, q.key, q.kind.name()))
-            .collect();
-        return Err(Error::input(format!(
-            "missing answers: {}",
-            list.join(", ")
-        )));
+        return Err(missing_answers(&missing));
     }
     let all: Vec<&Check> = manifest.checks.iter().collect();
     if let Some(msg) = failing_check(manifest, &all, &ctx)? {
         return Err(Error::input(msg));
     }
     Ok(answers)
+}
+
+/// Whether `q` is asked: its `when` holds for the answers so far.
+fn applies(manifest: &Manifest, q: &Question, ctx: &tera::Context) -> Result<bool> {
+    let Some(when) = &q.when else {
+        return Ok(true);
+    };
+    expr::eval(when, ctx).map_err(|e| {
+        Error::input(format!(
+            "pack '{}': question '{}': when: {e}",
+            manifest.name, q.key
+        ))
+    })
+}
+
+fn missing_answers(missing: &[&Question]) -> Error {
+    let list: Vec<String> = missing
+        .iter()
+        .map(|q| format!("{} (--set {}=<{}>)", q.key, q.key, q.kind.name()))
+        .collect();
+    Error::input(format!("missing answers: {}", list.join(", ")))
 }
 
 fn unknown_key(manifest: &Manifest, key: &str) -> Error {
@@ -472,5 +479,68 @@ fn normalize(q: &Question, value: Value) -> Value {
         Value::Str(s) => Value::Str(validate::normalize_path(&s)),
         Value::List(l) => Value::List(l.iter().map(|s| validate::normalize_path(s)).collect()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PACK: &str = r#"
+name: t
+version: "1"
+questions:
+  - { key: a, prompt: A?, type: choice, choices: [x, y], default: x }
+  - { key: b, prompt: B?, type: string }
+  - { key: c, prompt: C?, type: string }
+checks:
+  - fail_when: a == "x" and b == "bad"
+    message: "answer 'b' must not be bad with a=x"
+files: []
+"#;
+
+    /// Answers `b` badly, then well when asked again; records the order.
+    #[derive(Default)]
+    struct Script(Vec<String>);
+
+    impl Prompter for Script {
+        fn ask(&mut self, q: &Question, _: Option<&Value>) -> Result<Option<Value>> {
+            self.0.push(format!("ask {}", q.key));
+            Ok((q.key != "a").then(|| Value::Str(if q.key == "b" { "bad" } else { "c" }.into())))
+        }
+        fn reask(&mut self, q: &Question, _: Option<&Value>, why: &str) -> Result<Option<Value>> {
+            self.0.push(format!("reask {}: {why}", q.key));
+            Ok(Some(Value::Str("good".into())))
+        }
+    }
+
+    fn manifest() -> Manifest {
+        serde_yaml::from_str(PACK).unwrap()
+    }
+
+    #[test]
+    fn a_check_runs_as_soon_as_its_answers_are_known() {
+        let mut p = Script::default();
+        let answers = resolve(&manifest(), &BTreeMap::new(), &mut p).unwrap();
+        assert_eq!(
+            p.0,
+            [
+                "ask a",
+                "ask b",
+                "reask b: answer 'b' must not be bad with a=x",
+                "ask c"
+            ]
+        );
+        assert_eq!(answers.values["b"], Value::Str("good".into()));
+        assert!(answers.defaulted.contains("a"));
+    }
+
+    #[test]
+    fn a_given_answer_is_never_asked_again() {
+        let given = BTreeMap::from([("b".to_string(), Raw::Text("bad".into()))]);
+        let mut p = Script::default();
+        let err = resolve(&manifest(), &given, &mut p).unwrap_err();
+        assert_eq!(err.message, "answer 'b' must not be bad with a=x");
+        assert_eq!(p.0, ["ask a", "ask c"]);
     }
 }
