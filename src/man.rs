@@ -74,8 +74,8 @@ fn extra_sections(name: &str, all: &[String]) -> String {
             "When set, no colour in reports, doctor findings and prompts.",
         ),
         (
-            "CLICOLOR, CLICOLOR_FORCE",
-            "Read by the terminal library: CLICOLOR=0 turns colour off in prompts, CLICOLOR_FORCE=1 forces it.",
+            "CLICOLOR, CLICOLOR_FORCE, TERM",
+            "Read by the terminal library for prompts: CLICOLOR=0 or TERM=dumb turns colour off, CLICOLOR_FORCE=1 forces it.",
         ),
         (
             "COMPLETE",
