@@ -110,6 +110,14 @@ fn default_session_asks_at_most_eight_questions() {
     t.answer("How is AAD Pod Identity installed?", "\r");
     t.wait("Which infrastructure code");
     t.wait("terraform");
+    // Help is wrapped between words at 80 columns, not cut by the terminal.
+    let screen = t.screen_text();
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with("  exception must exist before Flux")),
+        "{screen}"
+    );
     // Without colour, the current row still has its marker.
     let screen = t.screen_text();
     let row = screen.lines().find(|l| l.ends_with("✔ bicep")).unwrap();
