@@ -228,14 +228,14 @@ fn missing_answers(missing: &[&Question]) -> Error {
 
 fn unknown_key(manifest: &Manifest, key: &str) -> Error {
     let known: Vec<&str> = manifest.questions.iter().map(|q| q.key.as_str()).collect();
-    let hint = crate::suggest::closest(key, known.iter().copied())
-        .map(|k| format!("did you mean '{k}'? "))
-        .unwrap_or_default();
-    Error::input(format!(
-        "unknown answer '{key}' for pack '{}' ({hint}known: {})",
-        manifest.name,
-        known.join(", ")
-    ))
+    let name = &manifest.name;
+    Error::input(match crate::suggest::closest(key, known.iter().copied()) {
+        Some(k) => format!("unknown answer '{key}' for pack '{name}': did you mean '{k}'?"),
+        None => format!(
+            "unknown answer '{key}' for pack '{name}' (known: {})",
+            known.join(", ")
+        ),
+    })
 }
 
 /// Record `value` as the answer to `q`; it is a default when it equals it.

@@ -270,7 +270,8 @@ fn fail(e: &Error, json: bool) -> i32 {
 /// Whether the command line asks for JSON output (`--format json`), read
 /// from the raw arguments so that usage errors are JSON too.
 fn json_requested() -> bool {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Not `env::args`, which panics on an argument that is not UTF-8.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     args.iter().enumerate().any(|(i, a)| {
         a == "--format=json" || (a == "--format" && args.get(i + 1).is_some_and(|v| v == "json"))
     })

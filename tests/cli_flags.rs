@@ -26,6 +26,14 @@ fn a_mistyped_key_or_choice_names_the_closest() {
         "{}",
         stderr(&out)
     );
+    // Far from every key: the known keys instead.
+    let out = run(&["init", "--no-input", dir, "--set", "zzz=1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("known: pod_identity, iac"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(&["init", "--no-input", dir, "--set", "iac=bicpe"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -40,8 +40,6 @@ pub struct Terminal {
     /// A question whose per-environment question takes over with several
     /// environments (apps_path for apps_paths): its key and the list's.
     bases: BTreeMap<String, String>,
-    /// How many prompts were shown.
-    pub asked: usize,
 }
 
 impl Terminal {
@@ -54,7 +52,6 @@ impl Terminal {
             skipped: Vec::new(),
             lists: BTreeMap::new(),
             bases: BTreeMap::new(),
-            asked: 0,
         }
     }
 
@@ -86,7 +83,6 @@ impl Terminal {
     }
 
     fn prompt_for(&mut self, q: &Question, default: Option<&Value>) -> Result<Value> {
-        self.asked += 1;
         if let Some(help) = &q.help {
             let width = theme::columns().saturating_sub(2);
             for line in crate::wrap::wrap(help, width) {
