@@ -398,33 +398,7 @@ fn nothing_is_saved_when_nothing_was_asked() {
 fn customising_asks_per_environment_once_each_with_the_derived_value() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("repo");
-    let mut args = Vec::new();
-    for set in [
-        "pod_identity=helm",
-        "iac=bicep",
-        "git_url=https://github.com/contoso/gitops",
-        "cluster_name=aks",
-        "resource_group=rg",
-        "crds=vendored",
-        "crds_version=v1.8.17",
-        "flux_namespace=flux-system",
-        "prereqs_path=prerequisites",
-        "infra_path=infrastructure",
-        "exception_stage=auto",
-        "flux_pod_label_key=app.kubernetes.io/name",
-        "flux_pod_labels=flux-extension,microsoft.flux",
-        "git_ref=branch:main",
-        "flux_extension=create",
-        "config_namespace=cluster-config",
-        "config_scope=cluster",
-        "sync_interval=10m",
-        "retry_interval=2m",
-        "timeout=10m",
-        "prune=true",
-        "bicep_api_version=2025-04-01",
-    ] {
-        args.extend(["--set", set]);
-    }
+    let args = sets_except(&[]);
     let mut t = Tty::init(&root, &args);
     t.answer("Which environments", "staging,production\r");
     t.confirm("Customise 4 more settings?", "y");
@@ -467,4 +441,63 @@ fn customising_asks_per_environment_once_each_with_the_derived_value() {
         );
     }
     assert!(root.join("apps/prod/kustomization.yaml").is_file());
+}
+
+/// `--set` for every answer but `skip`, with the values a default session
+/// derives: a customising session then asks only the skipped ones and the
+/// per-environment questions.
+fn sets_except(skip: &[&str]) -> Vec<&'static str> {
+    let mut args = Vec::new();
+    for set in [
+        "pod_identity=helm",
+        "iac=bicep",
+        "git_url=https://github.com/contoso/gitops",
+        "cluster_name=aks",
+        "resource_group=rg",
+        "crds=vendored",
+        "crds_version=v1.8.17",
+        "flux_namespace=flux-system",
+        "prereqs_path=prerequisites",
+        "infra_path=infrastructure",
+        "exception_stage=auto",
+        "flux_pod_label_key=app.kubernetes.io/name",
+        "flux_pod_labels=flux-extension,microsoft.flux",
+        "git_ref=branch:main",
+        "flux_extension=create",
+        "config_namespace=cluster-config",
+        "config_scope=cluster",
+        "sync_interval=10m",
+        "retry_interval=2m",
+        "timeout=10m",
+        "prune=true",
+        "bicep_api_version=2025-04-01",
+    ] {
+        if !skip.iter().any(|k| set.starts_with(&format!("{k}="))) {
+            args.extend(["--set", set]);
+        }
+    }
+    args
+}
+
+#[test]
+fn a_customised_answer_a_check_refuses_is_asked_again_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    let mut t = Tty::init(&root, &sets_except(&["crds", "crds_version"]));
+    t.answer("Which environments", "\r");
+    // With one environment, apps_path and config_name are the values.
+    t.confirm("Customise 4 more settings?", "y");
+    t.answer("Where do the Pod Identity CRDs come from?", "\r");
+    // v1.8.16 with vendored CRDs: refused at once, asked again.
+    t.wait("Which aad-pod-identity release");
+    t.answer("v1.8.0", &format!("{DOWN}\r"));
+    t.wait("vendored CRDs are embedded");
+    t.answer("Which aad-pod-identity release", "\r");
+    t.answer("Folder of the apps stage?", "\r");
+    t.answer("Name of the flux configuration?", "\r");
+    t.confirm("Write these files?", "y");
+    let (_, code) = t.finish();
+    assert_eq!(code, Some(0));
+    let state = std::fs::read_to_string(root.join(".flux-scaffold/answers.yaml")).unwrap();
+    assert!(state.contains("v1.8.17"), "{state}");
 }
