@@ -3,9 +3,7 @@
 //! program is called back through clap_complete's dynamic engine).
 //! bash: the script sourced, `complete -p`, the completion function called
 //! with the words bash itself makes (it splits at `=`); fish: `complete -C`;
-//! zsh: the script's function run by zsh with `words`/`CURRENT` set and the
-//! completion system's `_describe`/`compdef` stubbed (zsh completes only
-//! inside its line editor).
+//! zsh: an interactive zsh in a pseudo-terminal, Tab pressed.
 
 mod common;
 
@@ -102,25 +100,33 @@ fn fish_completes_answer_keys_and_values_after_set() {
 
 #[test]
 fn zsh_completes_answer_keys_and_values_after_set() {
-    let stubs = r#"compdef() { print "compdef $*" }
-_describe() { local name=${@[-1]}; print -l -- "${(@P)name}" }"#;
-    let out = run(
-        "zsh",
-        stubs,
-        r#"words=(flux-scaffold init --set pod_identity=); CURRENT=4
-_clap_dynamic_completer_flux_scaffold
-words=(flux-scaffold init --set resource_gr); CURRENT=4
-_clap_dynamic_completer_flux_scaffold"#,
-    );
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(
-        lines,
-        [
-            "compdef _clap_dynamic_completer_flux_scaffold flux-scaffold",
-            "pod_identity=helm",
-            "pod_identity=aks-addon",
-            "resource_group=:Resource group of the AKS cluster?",
-            "resource_groups=:Resource group of each environment's cluster, in order?",
-        ]
-    );
+    // zsh completes only in its line editor: an interactive zsh in a
+    // pseudo-terminal, compinit, the script, then Tab.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("_flux-scaffold");
+    std::fs::write(&file, script("zsh")).unwrap();
+    let mut c = Command::new("zsh");
+    c.args(["-f", "-i"])
+        .env("TERM", "dumb")
+        .env_remove("COMPLETE");
+    let mut p = rexpect::session::spawn_command(c, Some(20_000))
+        .expect("zsh must be installed (.ci/run installs it)");
+    p.send_line(&format!(
+        "autoload -U compinit && compinit -u && source {} && PS1='rea''dy> '",
+        file.display()
+    ))
+    .unwrap();
+    p.exp_string("ready> ").unwrap();
+    p.send("flux-scaffold init --set pod_identity=\t").unwrap();
+    p.flush().unwrap();
+    p.exp_string("pod_identity=helm").unwrap();
+    p.exp_string("pod_identity=aks-addon").unwrap();
+    // Ctrl-U clears the line (a Ctrl-C would race with the next keys).
+    p.send("\x15flux-scaffold regen --set resource_gr\t")
+        .unwrap();
+    p.flush().unwrap();
+    // Both keys start resource_group: zsh inserts what they share.
+    p.exp_string("resource_group").unwrap();
+    p.send_line("\x15exit").unwrap();
+    p.exp_eof().unwrap();
 }
