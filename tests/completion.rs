@@ -79,6 +79,29 @@ fn bash_completes_answer_keys_and_values_after_set() {
     assert_eq!(bash_complete("flux-scaffold reg"), ["regen"]);
 }
 
+/// An interactive `shell` in a pseudo-terminal with the completion
+/// script loaded (after `setup`), ready for keys.
+fn interactive(shell: &str, args: &[&str], setup: &str) -> rexpect::session::PtySession {
+    let file = std::env::temp_dir().join(format!(
+        "flux-scaffold-completion-{}.{shell}",
+        std::process::id()
+    ));
+    std::fs::write(&file, script(shell)).unwrap();
+    let mut c = Command::new(shell);
+    c.args(args).env("TERM", "dumb").env_remove("COMPLETE");
+    let mut p = rexpect::session::spawn_command(c, Some(20_000))
+        .unwrap_or_else(|e| panic!("{shell} must be installed (.ci/run installs it): {e}"));
+    // The prompt, spelt so that the command's echo does not match it.
+    p.send_line(&format!(
+        "{setup}source {} && PS1='rea''dy> '",
+        file.display()
+    ))
+    .unwrap();
+    p.exp_string("ready> ").unwrap();
+    let _ = std::fs::remove_file(&file);
+    p
+}
+
 #[test]
 fn fish_completes_answer_keys_and_values_after_set() {
     let out = run(
@@ -102,21 +125,11 @@ fn fish_completes_answer_keys_and_values_after_set() {
 fn zsh_completes_answer_keys_and_values_after_set() {
     // zsh completes only in its line editor: an interactive zsh in a
     // pseudo-terminal, compinit, the script, then Tab.
-    let tmp = tempfile::tempdir().unwrap();
-    let file = tmp.path().join("_flux-scaffold");
-    std::fs::write(&file, script("zsh")).unwrap();
-    let mut c = Command::new("zsh");
-    c.args(["-f", "-i"])
-        .env("TERM", "dumb")
-        .env_remove("COMPLETE");
-    let mut p = rexpect::session::spawn_command(c, Some(20_000))
-        .expect("zsh must be installed (.ci/run installs it)");
-    p.send_line(&format!(
-        "autoload -U compinit && compinit -u && source {} && PS1='rea''dy> '",
-        file.display()
-    ))
-    .unwrap();
-    p.exp_string("ready> ").unwrap();
+    let mut p = interactive(
+        "zsh",
+        &["-f", "-i"],
+        "autoload -U compinit && compinit -u && ",
+    );
     p.send("flux-scaffold init --set pod_identity=\t").unwrap();
     p.flush().unwrap();
     p.exp_string("pod_identity=helm").unwrap();
