@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{Error, Result};
 use crate::expr;
-use crate::pack::{Manifest, Question, QuestionType};
+use crate::pack::{Check, Manifest, Question, QuestionType};
 use crate::pack_schema::ListItem;
 use crate::validate;
 
@@ -25,6 +25,25 @@ pub trait Prompter {
     /// Ask `question`, proposing `default`; returns the value the user gave
     /// (already valid) or `None` when there is no one to ask.
     fn ask(&mut self, question: &Question, default: Option<&Value>) -> Result<Option<Value>>;
+
+    /// Called once, before the first question of `manifest`.
+    fn start(&mut self, _manifest: &Manifest) {}
+
+    /// Every answer as it is settled (given, asked or defaulted), in
+    /// question order: a front end may decide what to ask from them.
+    fn settled(&mut self, _question: &Question, _value: &Value) {}
+
+    /// Ask again for an answer (asked or defaulted) that a check refused as
+    /// soon as its inputs were known; `why` is the check's message.
+    /// `None`: nobody to ask, and the check fails the run as usual.
+    fn reask(
+        &mut self,
+        _question: &Question,
+        _default: Option<&Value>,
+        _why: &str,
+    ) -> Result<Option<Value>> {
+        Ok(None)
+    }
 }
 
 /// The prompter for scripts and CI: never asks.
@@ -78,7 +97,9 @@ pub fn parse_answers_file(text: &str, origin: &str) -> Result<BTreeMap<String, R
 }
 
 /// Resolve every question of `manifest`, in order: a given answer, else
-/// the prompter, else the default; then the pack's checks.
+/// the prompter, else the default; then the pack's checks. A check whose
+/// inputs are all settled runs at once: an answer it refuses that was not
+/// given is asked again with the reason ([`Prompter::reask`]).
 pub fn resolve(
     manifest: &Manifest,
     given: &BTreeMap<String, Raw>,
@@ -86,26 +107,16 @@ pub fn resolve(
 ) -> Result<Answers> {
     for key in given.keys() {
         if !manifest.questions.iter().any(|q| &q.key == key) {
-            let known: Vec<&str> = manifest.questions.iter().map(|q| q.key.as_str()).collect();
-            return Err(Error::input(format!(
-                "unknown answer '{key}' for pack '{}' (known: {})",
-                manifest.name,
-                known.join(", ")
-            )));
+            return Err(unknown_key(manifest, key));
         }
     }
+    prompter.start(manifest);
+    let ready = checks_by_last_input(manifest);
     let mut answers = Answers::default();
     let mut missing = Vec::new();
     let mut ctx = expr::context(manifest, &answers);
-    for q in &manifest.questions {
-        if let Some(when) = &q.when
-            && !expr::eval(when, &ctx).map_err(|e| {
-                Error::input(format!(
-                    "pack '{}': question '{}': when: {e}",
-                    manifest.name, q.key
-                ))
-            })?
-        {
+    for (i, q) in manifest.questions.iter().enumerate() {
+        if !applies(manifest, q, &ctx)? {
             continue;
         }
         let default = match &q.default {
@@ -118,51 +129,132 @@ pub fn resolve(
             },
             None => None,
         };
-        if let Some(raw) = given.get(&q.key) {
-            let value = parse(q, raw).map_err(|why| answer_error(q, raw, &why))?;
-            expr::set(&mut ctx, q, &value);
-            answers.values.insert(q.key.clone(), value);
-            continue;
-        }
-        match prompter.ask(q, default.as_ref())? {
-            Some(value) => {
-                check(q, &value)
-                    .map_err(|why| answer_error(q, &Raw::Text(value.to_flag_text()), &why))?;
-                if default.as_ref() == Some(&value) {
-                    answers.defaulted.insert(q.key.clone());
-                }
-                expr::set(&mut ctx, q, &value);
-                answers.values.insert(q.key.clone(), value);
+        let value = if let Some(raw) = given.get(&q.key) {
+            parse(q, raw).map_err(|why| answer_error(q, raw, &why))?
+        } else {
+            match prompter.ask(q, default.as_ref())? {
+                Some(value) => value,
+                None => match &default {
+                    Some(value) => value.clone(),
+                    None => {
+                        missing.push(q);
+                        continue;
+                    }
+                },
             }
-            None => match default {
-                Some(value) => {
-                    answers.defaulted.insert(q.key.clone());
-                    expr::set(&mut ctx, q, &value);
-                    answers.values.insert(q.key.clone(), value);
-                }
-                None => missing.push(q),
-            },
+        };
+        let mut value = value;
+        loop {
+            check(q, &value)
+                .map_err(|why| answer_error(q, &Raw::Text(value.to_flag_text()), &why))?;
+            settle(&mut answers, &mut ctx, q, &value, default.as_ref());
+            if given.contains_key(&q.key) || !missing.is_empty() {
+                break;
+            }
+            let Some(why) = failing_check(manifest, &ready[i], &ctx)? else {
+                break;
+            };
+            match prompter.reask(q, default.as_ref(), &why)? {
+                Some(again) => value = again,
+                None => break,
+            }
         }
+        if given.contains_key(&q.key) {
+            answers.defaulted.remove(&q.key);
+        }
+        prompter.settled(q, &value);
     }
     if !missing.is_empty() {
-        let list: Vec<String> = missing
-            .iter()
-            .map(|q| format!("{} (--set {}=<{}>)", q.key, q.key, q.kind.name()))
-            .collect();
-        return Err(Error::input(format!(
-            "missing answers: {}",
-            list.join(", ")
-        )));
+        return Err(missing_answers(&missing));
     }
-    for c in &manifest.checks {
-        let failed = expr::eval(&c.fail_when, &ctx)
-            .map_err(|e| Error::input(format!("pack '{}': check: {e}", manifest.name)))?;
-        if failed {
-            let msg = expr::render_text(&c.message, &ctx).unwrap_or_else(|_| c.message.clone());
-            return Err(Error::input(msg));
-        }
+    let all: Vec<&Check> = manifest.checks.iter().collect();
+    if let Some(msg) = failing_check(manifest, &all, &ctx)? {
+        return Err(Error::input(msg));
     }
     Ok(answers)
+}
+
+/// Whether `q` is asked: its `when` holds for the answers so far.
+fn applies(manifest: &Manifest, q: &Question, ctx: &tera::Context) -> Result<bool> {
+    let Some(when) = &q.when else {
+        return Ok(true);
+    };
+    expr::eval(when, ctx).map_err(|e| {
+        Error::input(format!(
+            "pack '{}': question '{}': when: {e}",
+            manifest.name, q.key
+        ))
+    })
+}
+
+fn missing_answers(missing: &[&Question]) -> Error {
+    let list: Vec<String> = missing
+        .iter()
+        .map(|q| format!("{} (--set {}=<{}>)", q.key, q.key, q.kind.name()))
+        .collect();
+    Error::input(format!("missing answers: {}", list.join(", ")))
+}
+
+fn unknown_key(manifest: &Manifest, key: &str) -> Error {
+    let known: Vec<&str> = manifest.questions.iter().map(|q| q.key.as_str()).collect();
+    let name = &manifest.name;
+    Error::input(match crate::suggest::closest(key, known.iter().copied()) {
+        Some(k) => format!("unknown answer '{key}' for pack '{name}': did you mean '{k}'?"),
+        None => format!(
+            "unknown answer '{key}' for pack '{name}' (known: {})",
+            known.join(", ")
+        ),
+    })
+}
+
+/// Record `value` as the answer to `q`; it is a default when it equals it.
+fn settle(
+    answers: &mut Answers,
+    ctx: &mut tera::Context,
+    q: &Question,
+    value: &Value,
+    default: Option<&Value>,
+) {
+    if default == Some(value) {
+        answers.defaulted.insert(q.key.clone());
+    } else {
+        answers.defaulted.remove(&q.key);
+    }
+    expr::set(ctx, q, value);
+    answers.values.insert(q.key.clone(), value.clone());
+}
+
+/// The message of the first of `checks` that fails on `ctx`.
+fn failing_check(
+    manifest: &Manifest,
+    checks: &[&Check],
+    ctx: &tera::Context,
+) -> Result<Option<String>> {
+    for c in checks {
+        let failed = expr::eval(&c.fail_when, ctx)
+            .map_err(|e| Error::input(format!("pack '{}': check: {e}", manifest.name)))?;
+        if failed {
+            let msg = expr::render_text(&c.message, ctx).unwrap_or_else(|_| c.message.clone());
+            return Ok(Some(msg));
+        }
+    }
+    Ok(None)
+}
+
+/// For each question (by position), the checks whose last input it is:
+/// they can run as soon as it is settled.
+fn checks_by_last_input(manifest: &Manifest) -> Vec<Vec<&Check>> {
+    let mut out = vec![Vec::new(); manifest.questions.len()];
+    for c in &manifest.checks {
+        let last = expr::identifiers(&c.fail_when)
+            .iter()
+            .filter_map(|id| manifest.questions.iter().position(|q| &q.key == id))
+            .max();
+        if let Some(i) = last {
+            out[i].push(c);
+        }
+    }
+    out
 }
 
 /// Refuse an answer the user gave (`given`) that the resolved answers do
@@ -420,5 +512,68 @@ fn normalize(q: &Question, value: Value) -> Value {
         Value::Str(s) => Value::Str(validate::normalize_path(&s)),
         Value::List(l) => Value::List(l.iter().map(|s| validate::normalize_path(s)).collect()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PACK: &str = r#"
+name: t
+version: "1"
+questions:
+  - { key: a, prompt: A?, type: choice, choices: [x, y], default: x }
+  - { key: b, prompt: B?, type: string }
+  - { key: c, prompt: C?, type: string }
+checks:
+  - fail_when: a == "x" and b == "bad"
+    message: "answer 'b' must not be bad with a=x"
+files: []
+"#;
+
+    /// Answers `b` badly, then well when asked again; records the order.
+    #[derive(Default)]
+    struct Script(Vec<String>);
+
+    impl Prompter for Script {
+        fn ask(&mut self, q: &Question, _: Option<&Value>) -> Result<Option<Value>> {
+            self.0.push(format!("ask {}", q.key));
+            Ok((q.key != "a").then(|| Value::Str(if q.key == "b" { "bad" } else { "c" }.into())))
+        }
+        fn reask(&mut self, q: &Question, _: Option<&Value>, why: &str) -> Result<Option<Value>> {
+            self.0.push(format!("reask {}: {why}", q.key));
+            Ok(Some(Value::Str("good".into())))
+        }
+    }
+
+    fn manifest() -> Manifest {
+        serde_yaml::from_str(PACK).unwrap()
+    }
+
+    #[test]
+    fn a_check_runs_as_soon_as_its_answers_are_known() {
+        let mut p = Script::default();
+        let answers = resolve(&manifest(), &BTreeMap::new(), &mut p).unwrap();
+        assert_eq!(
+            p.0,
+            [
+                "ask a",
+                "ask b",
+                "reask b: answer 'b' must not be bad with a=x",
+                "ask c"
+            ]
+        );
+        assert_eq!(answers.values["b"], Value::Str("good".into()));
+        assert!(answers.defaulted.contains("a"));
+    }
+
+    #[test]
+    fn a_given_answer_is_never_asked_again() {
+        let given = BTreeMap::from([("b".to_string(), Raw::Text("bad".into()))]);
+        let mut p = Script::default();
+        let err = resolve(&manifest(), &given, &mut p).unwrap_err();
+        assert_eq!(err.message, "answer 'b' must not be bad with a=x");
+        assert_eq!(p.0, ["ask a", "ask c"]);
     }
 }

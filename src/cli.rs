@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::answers::{NoPrompt, Prompter, Replay};
+use crate::answers::NoPrompt;
 use crate::error::Error;
 use crate::output::{output_error, write_stdout};
 use crate::packs_cmd::{self, PacksCommand};
@@ -69,22 +69,27 @@ pub enum Command {
         after_help = "Examples:\n  flux-scaffold packs list\n  flux-scaffold packs show aks-flux-pod-identity\n  flux-scaffold packs export aks-flux-pod-identity ./my-pack"
     )]
     Packs(PacksCommand),
-    /// Print a shell completion script
+    /// Print a shell completion script (it calls flux-scaffold back to complete flags, answer keys and values)
     #[command(
-        after_help = "Examples:\n  flux-scaffold completions bash > /etc/bash_completion.d/flux-scaffold\n  flux-scaffold completions zsh > \"${fpath[1]}/_flux-scaffold\""
+        after_help = "Examples:\n  echo 'source <(flux-scaffold completions bash)' >> ~/.bashrc\n  echo 'source <(flux-scaffold completions zsh)' >> ~/.zshrc\n  flux-scaffold completions fish > ~/.config/fish/completions/flux-scaffold.fish\n\nThe same script is printed by COMPLETE=<shell> flux-scaffold."
     )]
     Completions { shell: clap_complete::Shell },
-    /// Print the man page (roff)
+    /// Print the man page (roff), or write every command's page into a folder
     #[command(
-        after_help = "Examples:\n  flux-scaffold man > flux-scaffold.1 && man ./flux-scaffold.1"
+        after_help = "Examples:\n  flux-scaffold man > flux-scaffold.1 && man ./flux-scaffold.1\n  flux-scaffold man --dir ~/.local/share/man/man1"
     )]
-    Man,
+    Man {
+        /// Write flux-scaffold.1 and one page per command (flux-scaffold-init.1, ...) into DIR (created if missing)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct Common {
     /// Set an answer (repeatable); lists take comma-separated values
-    #[arg(long = "set", value_name = "KEY=VALUE")]
+    #[arg(long = "set", value_name = "KEY=VALUE",
+          add = clap_complete::ArgValueCompleter::new(crate::completion::set_value))]
     pub sets: Vec<String>,
     /// Read answers from a YAML file
     #[arg(long = "answers", value_name = "FILE")]
@@ -123,7 +128,7 @@ pub struct InitArgs {
     #[arg(long)]
     pub defaults: bool,
     /// Write without asking for confirmation
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "dry_run")]
     pub yes: bool,
 }
 
@@ -135,17 +140,17 @@ pub struct RegenArgs {
     #[command(flatten)]
     pub common: Common,
     /// Write nothing; exit 1 if regen would write anything or conflicts are unresolved (kept edits are not drift)
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["force", "dry_run"])]
     pub check: bool,
     /// With --check: also fail on every managed file that differs from its render (kept edits)
     #[arg(long, requires = "check")]
     pub strict: bool,
     /// Every layout below DIR (each folder holding .flux-scaffold/), one report and one exit code
-    #[arg(long)]
+    #[arg(long, conflicts_with = "diff")]
     pub all: bool,
     /// Layouts to work on at once with --all (default: the machine's cores)
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
+    #[arg(long, value_name = "N", requires = "all", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 #[derive(Args, Debug)]
@@ -190,6 +195,10 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad us
 
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
+    // COMPLETE=<shell>: print the registration script or the completions.
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(crate::completion::VAR)
+        .complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // --help and --version go to stdout, which may fail like any output.
@@ -200,25 +209,48 @@ pub fn main() -> i32 {
                 .map_err(output_error);
             return match printed {
                 Ok(()) => 0,
-                Err(err) => fail(&err),
+                Err(err) => fail(&err, false),
             };
         }
         Err(e) => {
             // If stderr is gone too, the exit code is all that is left.
             e.print().ok();
+            if json_requested() {
+                let rendered = e.render().to_string();
+                let first = rendered.lines().next().unwrap_or_default();
+                let message = first.strip_prefix("error: ").unwrap_or(first);
+                let text = crate::error::error_json("usage", message, e.exit_code());
+                // Nothing more can be said if stdout is gone as well.
+                write_stdout(text.as_bytes()).ok();
+            }
             return e.exit_code();
         }
     };
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match run(cli, color) {
         Ok(code) => code,
-        Err(e) => fail(&e),
+        Err(e) => fail(&e, json_requested()),
     }
 }
 
-fn fail(e: &Error) -> i32 {
+/// The error line on stderr, and with `--format json` the error as a JSON
+/// object on stdout; returns the exit code.
+fn fail(e: &Error, json: bool) -> i32 {
     let _ = writeln!(std::io::stderr(), "error: {e}");
+    if json {
+        let _ = write_stdout(e.json().as_bytes());
+    }
     e.exit_code()
+}
+
+/// Whether the command line asks for JSON output (`--format json`), read
+/// from the raw arguments so that usage errors are JSON too.
+fn json_requested() -> bool {
+    // Not `env::args`, which panics on an argument that is not UTF-8.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    args.iter().enumerate().any(|(i, a)| {
+        a == "--format=json" || (a == "--format" && args.get(i + 1).is_some_and(|v| v == "json"))
+    })
 }
 
 fn run(cli: Cli, color: bool) -> Result<i32, Error> {
@@ -228,21 +260,29 @@ fn run(cli: Cli, color: bool) -> Result<i32, Error> {
         Command::Doctor(args) => doctor(args, color),
         Command::Packs(cmd) => packs_cmd::run(cmd),
         Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            let mut out = Vec::new();
-            clap_complete::generate(shell, &mut cmd, "flux-scaffold", &mut out);
+            let completer = crate::completion::completer();
+            let out = crate::completion::script(shell, &completer)
+                .map_err(|e| Error::input(format!("cannot write the script: {e}")))?;
             write_stdout(&out)?;
             Ok(0)
         }
-        Command::Man => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
-                .map_err(|e| Error::input(format!("cannot render the man page: {e}")))?;
-            write_stdout(&out)?;
-            Ok(0)
-        }
+        Command::Man { dir } => man(dir.as_deref()),
     }
+}
+
+fn man(dir: Option<&std::path::Path>) -> Result<i32, Error> {
+    let pages = crate::man::pages(Cli::command());
+    let Some(dir) = dir else {
+        write_stdout(&pages[0].1)?;
+        return Ok(0);
+    };
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create folder", &e))?;
+    for (name, roff) in &pages {
+        let path = dir.join(name);
+        std::fs::write(&path, roff).map_err(|e| Error::io(&path, "write", &e))?;
+        let _ = writeln!(std::io::stderr(), "wrote {}", path.display());
+    }
+    Ok(0)
 }
 
 fn doctor(args: DoctorArgs, color: bool) -> Result<i32, Error> {
@@ -263,6 +303,21 @@ fn doctor(args: DoctorArgs, color: bool) -> Result<i32, Error> {
     Ok(doctor::exit_code(&findings, level))
 }
 
+/// Flags that JSON output ignores are refused with it, not dropped silently.
+fn check_format(c: &Common) -> Result<(), Error> {
+    if c.format != Format::Json {
+        return Ok(());
+    }
+    for (given, flag) in [(c.diff, "--diff"), (c.quiet, "--quiet")] {
+        if given {
+            return Err(Error::input(format!(
+                "the argument '{flag}' cannot be used with '--format json' (the JSON report has every file and no diffs)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 fn request(dir: PathBuf, c: &Common, check: bool) -> Request {
     Request {
         dir,
@@ -277,54 +332,27 @@ fn request(dir: PathBuf, c: &Common, check: bool) -> Request {
 }
 
 fn init(args: InitArgs, color: bool) -> Result<i32, Error> {
+    check_format(&args.common)?;
     let interactive = !args.no_input
         && !args.defaults
         && std::io::stdin().is_terminal()
         && std::io::stderr().is_terminal();
-    let mut req = request(args.dir.clone(), &args.common, false);
+    let req = request(args.dir.clone(), &args.common, false);
     let mut fs = crate::apply::RealFs;
     let outcome = if interactive && !args.common.dry_run {
-        // Plan first, confirm, then write.
-        let mut prompter = prompt::Terminal::new();
-        req.dry_run = true;
-        let planned = session::init(&req, &mut prompter, &mut fs)?;
-        if !planned.plan.changes_anything() {
-            planned
-        } else {
-            if !args.yes {
-                eprint!(
-                    "{}",
-                    report::text(
-                        &planned,
-                        Style {
-                            diff: false,
-                            color,
-                            quiet: false
-                        },
-                        Stage::Planned
-                    )
-                );
-                if !prompt::confirm("Write these files?")? {
-                    return Err(Error::cancelled());
-                }
-            }
-            // The same run again, writing, with the answers just given.
-            req.dry_run = false;
-            session::init(&req, &mut Replay(planned.answers.values), &mut fs)?
-        }
+        crate::interactive::init(&req, args.yes, color, &mut fs)?
+    } else if interactive {
+        let mut prompter = prompt::Terminal::new(prompt::Mode::Essentials, Default::default());
+        session::init(&req, &mut prompter, &mut fs)?
     } else {
-        let mut prompter: Box<dyn Prompter> = if interactive {
-            Box::new(prompt::Terminal::new())
-        } else {
-            Box::new(NoPrompt)
-        };
-        session::init(&req, prompter.as_mut(), &mut fs)?
+        session::init(&req, &mut NoPrompt, &mut fs)?
     };
     print_report("init", &args.dir, &outcome, &args.common, false, color)?;
     Ok(refused(&outcome))
 }
 
 fn regen(args: RegenArgs, color: bool) -> Result<i32, Error> {
+    check_format(&args.common)?;
     if args.all {
         return regen_all(args);
     }
@@ -438,7 +466,10 @@ fn print_report(
 fn regen_all(args: RegenArgs) -> Result<i32, Error> {
     let mut req = request(args.dir.clone(), &args.common, args.check);
     req.strict = args.strict;
-    let jobs = args.jobs.unwrap_or_else(crate::fleet::default_jobs);
+    let jobs = args
+        .jobs
+        .map(usize::from)
+        .unwrap_or_else(crate::fleet::default_jobs);
     let results = crate::fleet::regen_all(&req, jobs)?;
     let report = report::fleet(
         &args.dir,

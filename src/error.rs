@@ -74,6 +74,21 @@ impl Error {
         .caused_by(copy_io(err))
     }
 
+    /// The kind's name in JSON error objects.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            ErrorKind::Input => "input",
+            ErrorKind::Io => "io",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Cancelled => "cancelled",
+        }
+    }
+
+    /// The error as `{"error": {"kind", "message", "exit_code"}}`, one line.
+    pub fn json(&self) -> String {
+        error_json(self.kind_name(), &self.message, self.exit_code())
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self.kind {
             ErrorKind::Input => 2,
@@ -82,6 +97,14 @@ impl Error {
             ErrorKind::Cancelled => 130,
         }
     }
+}
+
+/// `{"error": {"kind", "message", "exit_code"}}` and a newline.
+pub fn error_json(kind: &str, message: &str, exit_code: i32) -> String {
+    let v = serde_json::json!({
+        "error": { "kind": kind, "message": message, "exit_code": exit_code }
+    });
+    format!("{v}\n")
 }
 
 impl fmt::Display for Error {

@@ -39,6 +39,35 @@ pub fn set(ctx: &mut tera::Context, q: &Question, v: &Value) {
     ctx.insert_value(q.key.clone(), value);
 }
 
+/// The names an expression or template mentions, outside string literals
+/// (keywords and filters included: callers keep the ones they know).
+pub fn identifiers(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    let mut word = String::new();
+    while let Some(c) = chars.next() {
+        if c == '"' || c == '\'' {
+            for d in chars.by_ref() {
+                if d == c {
+                    break;
+                }
+            }
+        } else if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+            if !chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_')
+            {
+                if !word.starts_with(|f: char| f.is_ascii_digit()) {
+                    out.push(std::mem::take(&mut word));
+                }
+                word.clear();
+            }
+        }
+    }
+    out
+}
+
 /// Evaluate a condition such as `pod_identity == "helm"`.
 pub fn eval(expr: &str, ctx: &tera::Context) -> Result<bool, String> {
     let out = render_text(&format!("{{% if {expr} %}}1{{% endif %}}"), ctx)?;
@@ -294,6 +323,16 @@ pub fn flatten(e: &tera::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_skip_string_literals() {
+        let ids =
+            identifiers(r#""terraform" in iac and config_names | longest > 30 or x == 'a b'"#);
+        assert_eq!(
+            ids,
+            ["in", "iac", "and", "config_names", "longest", "or", "x"]
+        );
+    }
 
     #[test]
     fn exception_names_are_unique_and_valid() {

@@ -157,6 +157,11 @@ fn show_text(p: &Pack) -> String {
         };
         let _ = writeln!(s, "  {:<20} {:<22} {default}", q.key, ty);
         let _ = writeln!(s, "  {:<20} {}", "", q.prompt);
+        if let Some(help) = &q.help {
+            for line in crate::wrap::wrap(help, 56) {
+                let _ = writeln!(s, "  {:<20} {line}", "");
+            }
+        }
         if !q.choices.is_empty() {
             let _ = writeln!(s, "  {:<20} choices: {}", "", q.choices.join(", "));
         }

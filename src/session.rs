@@ -467,7 +467,7 @@ fn pack_path(pack: &Pack, req: &Request) -> Option<String> {
     }
 }
 
-fn given_answers(req: &Request) -> Result<BTreeMap<String, Raw>> {
+pub fn given_answers(req: &Request) -> Result<BTreeMap<String, Raw>> {
     let mut given = BTreeMap::new();
     if let Some(path) = &req.answers_file {
         let text = crate::tree::read_regular(path)

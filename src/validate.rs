@@ -15,7 +15,10 @@ pub fn check_scalar(q: &Question, value: &str) -> Result<(), String> {
             if q.choices.iter().any(|c| c == value) {
                 Ok(())
             } else {
-                Err(format!("must be one of: {}", q.choices.join(", ")))
+                let hint = crate::suggest::closest(value, q.choices.iter().map(String::as_str))
+                    .map(|c| format!(" (did you mean '{c}'?)"))
+                    .unwrap_or_default();
+                Err(format!("must be one of: {}{hint}", q.choices.join(", ")))
             }
         }
         QuestionType::Duration => duration(value),

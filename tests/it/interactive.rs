@@ -40,6 +40,28 @@ fn full_session_helm_vendored_bicep() {
     let mut p = spawn(&root, &[]);
     p.exp_string("Helm chart through Flux").unwrap(); // help text is shown
     accept(&mut p, "How is AAD Pod Identity installed?");
+    // iac: bicep and az-cli are checked by default; uncheck az-cli.
+    p.exp_string("Which infrastructure code").unwrap();
+    p.exp_string("terraform").unwrap();
+    p.send(DOWN).unwrap();
+    p.send(" ").unwrap();
+    p.flush().unwrap();
+    p.send_line("").unwrap();
+    accept(&mut p, "Which environments");
+    answer(
+        &mut p,
+        "URL of the Git repository",
+        "https://github.com/contoso/gitops",
+    );
+    answer(&mut p, "Name of the AKS cluster?", "aks-contoso");
+    answer(&mut p, "Resource group of the AKS cluster?", "rg-contoso");
+    // The plan with the derived values, then the rest on request.
+    p.exp_string("crds_version = v1.8.17").unwrap();
+    p.exp_string("more settings?").unwrap();
+    // The confirm hides the cursor right before it reads a key.
+    p.exp_string("\x1b[?25l").unwrap();
+    p.send("y").unwrap();
+    p.flush().unwrap();
     accept(&mut p, "Where do the Pod Identity CRDs come from?");
     accept(&mut p, "Which aad-pod-identity release");
     accept(&mut p, "Which namespace does the Flux extension run in?");
@@ -49,30 +71,12 @@ fn full_session_helm_vendored_bicep() {
     accept(&mut p, "Should Flux install AAD Pod Identity itself");
     accept(&mut p, "Namespace to install Pod Identity");
     accept(&mut p, "Which network plugin");
-    accept(&mut p, "Which environments");
     accept(&mut p, "Folder of the apps stage?");
-    accept(&mut p, "Apps folder of each environment");
-    // iac: bicep and az-cli are checked by default; uncheck az-cli.
-    p.exp_string("Which infrastructure code").unwrap();
-    p.send(DOWN).unwrap();
-    p.send(" ").unwrap();
-    p.flush().unwrap();
-    p.send_line("").unwrap();
     accept(&mut p, "Which label key");
     accept(&mut p, "Which values of that label");
-    answer(
-        &mut p,
-        "URL of the Git repository",
-        "https://github.com/contoso/gitops",
-    );
     accept(&mut p, "Which Git reference");
-    answer(&mut p, "Name of the AKS cluster?", "aks-contoso");
-    answer(&mut p, "Resource group of the AKS cluster?", "rg-contoso");
-    accept(&mut p, "AKS cluster of each environment");
-    accept(&mut p, "Resource group of each environment");
     accept(&mut p, "Is the microsoft.flux extension already installed");
     accept(&mut p, "Name of the flux configuration?");
-    accept(&mut p, "Flux configuration name of each environment");
     accept(&mut p, "Namespace of the flux configuration");
     accept(&mut p, "Scope of the flux configuration?");
     accept(&mut p, "How often should Flux sync");
@@ -129,54 +133,18 @@ fn invalid_answer_is_explained_and_asked_again() {
         ],
     );
     accept(&mut p, "How is AAD Pod Identity installed?");
-    accept(&mut p, "Where do the Pod Identity CRDs come from?");
-    accept(&mut p, "Which aad-pod-identity release");
-    answer(
-        &mut p,
-        "Which namespace does the Flux extension run in?",
-        "Flux_System",
-    );
+    accept(&mut p, "Which infrastructure code");
+    answer(&mut p, "Which environments", "Prod_1");
     p.exp_string("RFC 1123").unwrap();
     // Asked again: clear the rejected text and give a valid name.
-    p.exp_string("Which namespace does the Flux extension run in?")
-        .unwrap();
-    for _ in 0.."Flux_System".len() {
+    p.exp_string("Which environments").unwrap();
+    for _ in 0.."Prod_1".len() {
         p.send("\x7f").unwrap();
     }
     p.flush().unwrap();
-    p.send_line("flux-ext").unwrap();
-    for prompt in [
-        "Folder of the prerequisites stage?",
-        "Folder of the infrastructure stage?",
-        "Which stage holds the AzurePodIdentityException?",
-        "Should Flux install AAD Pod Identity itself",
-        "Namespace to install Pod Identity",
-        "Which network plugin",
-        "Which environments",
-        "Folder of the apps stage?",
-        "Apps folder of each environment",
-        "Which infrastructure code",
-        "Which label key",
-        "Which values of that label",
-        "Which Git reference",
-        "AKS cluster of each environment",
-        "Resource group of each environment",
-        "Is the microsoft.flux extension already installed",
-        "Name of the flux configuration?",
-        "Flux configuration name of each environment",
-        "Namespace of the flux configuration",
-        "Scope of the flux configuration?",
-        "How often should Flux sync",
-        "How soon should Flux retry",
-        "Timeout of each reconciliation?",
-        "Garbage-collect objects",
-        "API version of Microsoft.KubernetesConfiguration",
-    ] {
-        accept(&mut p, prompt);
-    }
+    p.send_line("prod").unwrap();
     p.exp_eof().unwrap();
-    let ex = std::fs::read_to_string(root.join("infrastructure/flux-exception.yaml")).unwrap();
-    assert!(ex.contains("namespace: flux-ext"), "{ex}");
+    assert!(root.join("apps/prod/kustomization.yaml").is_file());
 }
 
 #[test]
@@ -192,8 +160,7 @@ fn ctrl_c_halfway_writes_nothing() {
     let before = common::tree(&root);
     let mut p = spawn(&root, &[]);
     accept(&mut p, "How is AAD Pod Identity installed?");
-    accept(&mut p, "Where do the Pod Identity CRDs come from?");
-    p.exp_string("Which aad-pod-identity release").unwrap();
+    p.exp_string("Which infrastructure code").unwrap();
     p.send_control('c').unwrap();
     let status = p.process_mut().wait().unwrap();
     assert!(
@@ -233,19 +200,8 @@ fn esc_at_a_choice_cancels() {
 fn esc_at_a_text_prompt_cancels() {
     let tmp = tempdir();
     let root = tmp.path().join("repo");
-    let mut p = spawn(
-        &root,
-        &[
-            "--set",
-            "pod_identity=helm",
-            "--set",
-            "crds=vendored",
-            "--set",
-            "crds_version=v1.8.17",
-        ],
-    );
-    p.exp_string("Which namespace does the Flux extension run in?")
-        .unwrap();
+    let mut p = spawn(&root, &["--set", "pod_identity=helm", "--set", "iac=bicep"]);
+    p.exp_string("Which environments").unwrap();
     p.send("flux").unwrap();
     p.send("\x1b").unwrap();
     p.flush().unwrap();
