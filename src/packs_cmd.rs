@@ -48,37 +48,7 @@ pub enum PacksCommand {
 
 pub fn run(cmd: PacksCommand) -> Result<i32> {
     match cmd {
-        PacksCommand::List { format } => {
-            let packs: Vec<Pack> = pack::builtin_names()
-                .iter()
-                .map(|n| Pack::builtin(n))
-                .collect::<Result<_>>()?;
-            let out = match format {
-                Format::Json => {
-                    let list: Vec<serde_json::Value> = packs
-                        .iter()
-                        .map(|p| {
-                            serde_json::json!({
-                                "name": p.manifest.name,
-                                "version": p.manifest.version,
-                                "description": p.manifest.description,
-                            })
-                        })
-                        .collect();
-                    serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"
-                }
-                Format::Text => packs.iter().fold(String::new(), |mut s, p| {
-                    let _ = writeln!(
-                        s,
-                        "{} {}  {}",
-                        p.manifest.name, p.manifest.version, p.manifest.description
-                    );
-                    s
-                }),
-            };
-            write_stdout(out.as_bytes())?;
-            Ok(0)
-        }
+        PacksCommand::List { format } => list(format)?,
         PacksCommand::Show { name, format } => {
             let p = Pack::load(&name)?;
             let out = match format {
@@ -88,54 +58,85 @@ pub fn run(cmd: PacksCommand) -> Result<i32> {
                 Format::Text => show_text(&p),
             };
             write_stdout(out.as_bytes())?;
-            Ok(0)
         }
-        PacksCommand::Upgrade { dir } => {
-            match pack_upgrade::upgrade(&dir)? {
-                Upgraded::AlreadyCurrent => eprintln!(
-                    "{} is already schema {}: nothing to do",
-                    dir.display(),
-                    crate::pack_schema::CURRENT
-                ),
-                Upgraded::Rewritten(renames) => eprintln!(
-                    "upgraded {} to schema {} ({} templates renamed *.tera)",
-                    dir.display(),
-                    crate::pack_schema::CURRENT,
-                    renames.len()
-                ),
-            }
-            Ok(0)
-        }
-        PacksCommand::Export { name, dir } => {
-            let p = Pack::builtin(&name)?;
-            if dir.exists()
-                && std::fs::read_dir(&dir)
-                    .map(|mut d| d.next().is_some())
-                    .unwrap_or(true)
-            {
-                return Err(Error::input(format!(
-                    "{} exists and is not empty",
-                    dir.display()
-                )));
-            }
-            for (rel, bytes) in p.all_files()? {
-                let path = dir.join(&rel);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)
-                        .map_err(|e| Error::io(parent, "create folder", &e))?;
-                }
-                std::fs::write(&path, bytes).map_err(|e| Error::io(&path, "write", &e))?;
-            }
-            eprintln!(
-                "exported {} {} to {}; use it with --pack {}",
-                p.manifest.name,
-                p.manifest.version,
+        PacksCommand::Upgrade { dir } => match pack_upgrade::upgrade(&dir)? {
+            Upgraded::AlreadyCurrent => eprintln!(
+                "{} is already schema {}: nothing to do",
                 dir.display(),
-                dir.display()
-            );
-            Ok(0)
-        }
+                crate::pack_schema::CURRENT
+            ),
+            Upgraded::Rewritten(renames) => eprintln!(
+                "upgraded {} to schema {} ({} templates renamed *.tera)",
+                dir.display(),
+                crate::pack_schema::CURRENT,
+                renames.len()
+            ),
+        },
+        PacksCommand::Export { name, dir } => export(&name, &dir)?,
     }
+    Ok(0)
+}
+
+/// `packs list`: the built-in packs.
+fn list(format: Format) -> Result<()> {
+    let packs: Vec<Pack> = pack::builtin_names()
+        .iter()
+        .map(|n| Pack::builtin(n))
+        .collect::<Result<_>>()?;
+    let out = match format {
+        Format::Json => {
+            let list: Vec<serde_json::Value> = packs
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "name": p.manifest.name,
+                        "version": p.manifest.version,
+                        "description": p.manifest.description,
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(&list).unwrap_or_default() + "\n"
+        }
+        Format::Text => packs.iter().fold(String::new(), |mut s, p| {
+            let _ = writeln!(
+                s,
+                "{} {}  {}",
+                p.manifest.name, p.manifest.version, p.manifest.description
+            );
+            s
+        }),
+    };
+    write_stdout(out.as_bytes())
+}
+
+/// `packs export`: a built-in pack's files into an empty or new folder.
+fn export(name: &str, dir: &std::path::Path) -> Result<()> {
+    let p = Pack::builtin(name)?;
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(Error::input(format!(
+            "{} exists and is not empty",
+            dir.display()
+        )));
+    }
+    for (rel, bytes) in p.all_files()? {
+        let path = dir.join(&rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, "create folder", &e))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| Error::io(&path, "write", &e))?;
+    }
+    eprintln!(
+        "exported {} {} to {}; use it with --pack {}",
+        p.manifest.name,
+        p.manifest.version,
+        dir.display(),
+        dir.display()
+    );
+    Ok(())
 }
 
 fn show_text(p: &Pack) -> String {
