@@ -4,8 +4,68 @@
 //! accepts, Esc and Ctrl-C cancel.
 
 use std::io;
+use std::io::IsTerminal;
+use std::os::fd::AsRawFd;
 
 use console::{Key, Term, measure_text_width};
+
+/// The terminal in raw mode for a whole input, restored when dropped.
+/// console switches raw mode on and off around each key it reads, so keys
+/// typed (or pasted) while a line is redrawn would meet the cooked line
+/// discipline, which eats a Backspace it has nothing to erase for; held
+/// raw, every key reaches the editor. console saves and restores the mode
+/// it finds, which is then this one.
+struct RawMode {
+    tty: Option<std::fs::File>,
+    fd: i32,
+    original: libc::termios,
+}
+
+impl RawMode {
+    fn new() -> Option<RawMode> {
+        // The terminal console reads keys from: stdin, or /dev/tty.
+        let tty = if io::stdin().is_terminal() {
+            None
+        } else {
+            Some(
+                std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open("/dev/tty")
+                    .ok()?,
+            )
+        };
+        let fd = tty
+            .as_ref()
+            .map_or(io::stdin().as_raw_fd(), |f| f.as_raw_fd());
+        let mut t = std::mem::MaybeUninit::<libc::termios>::uninit();
+        // SAFETY: tcgetattr writes a termios into `t` when it returns 0.
+        if unsafe { libc::tcgetattr(fd, t.as_mut_ptr()) } != 0 {
+            return None;
+        }
+        // SAFETY: initialised by the successful tcgetattr above.
+        let original = unsafe { t.assume_init() };
+        let mut raw = original;
+        // SAFETY: cfmakeraw only edits the termios it is given.
+        unsafe { libc::cfmakeraw(&mut raw) };
+        raw.c_oflag = original.c_oflag;
+        // SAFETY: a valid fd and termios; on failure nothing changed.
+        if unsafe { libc::tcsetattr(fd, libc::TCSADRAIN, &raw) } != 0 {
+            return None;
+        }
+        Some(RawMode { tty, fd, original })
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        // SAFETY: the fd is still open (`tty` is dropped after this) and
+        // `original` is what tcgetattr gave. A failure leaves the terminal
+        // raw, which the shell's next prompt resets; nothing else to do.
+        unsafe { libc::tcsetattr(self.fd, libc::TCSADRAIN, &self.original) };
+        let _ = &self.tty;
+    }
+}
 
 /// What ended the input.
 pub enum Ended {
@@ -114,6 +174,7 @@ pub fn read(
     accept: impl Fn(&str) -> Result<String, String>,
     done: impl Fn(&str) -> String,
 ) -> io::Result<Ended> {
+    let _raw = RawMode::new();
     let mut ed = Editor {
         term: Term::stderr(),
         chars: Vec::new(),

@@ -199,10 +199,13 @@ impl Terminal {
 fn bases(manifest: &Manifest) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for q in &manifest.questions {
-        let (Some(list), Some(serde_yaml::Value::String(d))) = (&q.keyed_by, &q.default) else {
+        let (Some(list), Some(d)) = (&q.keyed_by, &q.default) else {
             continue;
         };
-        let keys: BTreeSet<String> = crate::expr::identifiers(d).into_iter().collect();
+        let keys: BTreeSet<String> = strings_of(d)
+            .iter()
+            .flat_map(|t| crate::expr::identifiers(t))
+            .collect();
         for base in &manifest.questions {
             if base.keyed_by.is_none() && &base.key != list && keys.contains(&base.key) {
                 out.insert(base.key.clone(), list.clone());
@@ -210,6 +213,17 @@ fn bases(manifest: &Manifest) -> BTreeMap<String, String> {
         }
     }
     out
+}
+
+/// Every string in a default: the expression of a schema 1 default, the
+/// items (values and conditions) of a schema 2 list default.
+fn strings_of(v: &serde_yaml::Value) -> Vec<&str> {
+    match v {
+        serde_yaml::Value::String(s) => vec![s.as_str()],
+        serde_yaml::Value::Sequence(items) => items.iter().flat_map(strings_of).collect(),
+        serde_yaml::Value::Mapping(m) => m.values().flat_map(strings_of).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The prompt of a list or yes/no question, on one row: dialoguer redraws
