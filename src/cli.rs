@@ -195,7 +195,23 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 bad us
 
 /// Run the command line; returns the process exit code.
 pub fn main() -> i32 {
-    // COMPLETE=<shell>: print the registration script or the completions.
+    // COMPLETE=<shell> alone prints the same script as `completions
+    // <shell>` (bash's needs the word fix-up clap's own lacks).
+    if std::env::args_os().len() == 1
+        && let Some(shell) = std::env::var(crate::completion::VAR)
+            .ok()
+            .and_then(|v| v.parse::<clap_complete::Shell>().ok())
+    {
+        let completer = crate::completion::completer();
+        return match crate::completion::script(shell, &completer)
+            .map_err(|e| Error::input(format!("cannot write the script: {e}")))
+            .and_then(|out| write_stdout(&out))
+        {
+            Ok(()) => 0,
+            Err(e) => fail(&e, false),
+        };
+    }
+    // COMPLETE=<shell> with the words: the completions.
     clap_complete::CompleteEnv::with_factory(Cli::command)
         .var(crate::completion::VAR)
         .complete();

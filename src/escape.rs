@@ -200,7 +200,43 @@ pub fn shell(s: &str) -> String {
     {
         return s.to_string();
     }
+    if s.chars().any(needs_ansi_c) {
+        return ansi_c(s);
+    }
     format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// A character a plain single-quoted word would carry as is but a reader
+/// must not: a newline (one command would print as two lines, and a step
+/// listed line by line would run as two), other control characters (an
+/// escape sequence that rewrites the screen) and the invisible marks that
+/// reorder or hide text (bidirectional overrides and isolates).
+fn needs_ansi_c(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// bash's ANSI-C quoting (`$'...'`): the same string, on one line, with
+/// every such character written as an escape. The generated scripts run
+/// under bash (`#!/usr/bin/env bash`).
+fn ansi_c(s: &str) -> String {
+    let mut out = String::from("$'");
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x80 && needs_ansi_c(c) => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if needs_ansi_c(c) => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 #[cfg(test)]
@@ -225,6 +261,31 @@ mod tests {
         assert_eq!(shell("prereqs"), "prereqs");
         assert_eq!(shell("it's"), r"'it'\''s'");
         assert_eq!(shell(""), "''");
+        assert_eq!(shell("a\nb"), r"$'a\nb'");
+        assert_eq!(shell("it's\x1b[2K"), r"$'it\'s\x1b[2K'");
+        assert_eq!(shell("\u{202e}x"), r"$'\u202ex'");
+    }
+
+    /// What bash makes of every quoted word is the string itself, on one line.
+    #[test]
+    fn bash_reads_every_quoted_word_back() {
+        for s in [
+            "a\nb $(touch /x) '",
+            "tab\there",
+            "esc\x1b[1A",
+            "\u{202e}rtl",
+            "back\\slash'q\"",
+            "\x7f",
+        ] {
+            let q = shell(s);
+            assert!(!q.contains('\n'), "{q}");
+            let out = std::process::Command::new("bash")
+                .arg("-c")
+                .arg(format!("printf %s {q}"))
+                .output()
+                .expect("bash runs");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), s, "{q}");
+        }
     }
 
     #[test]

@@ -57,9 +57,24 @@ pub fn render(pack: &Pack, answers: &Answers) -> Result<Vec<Step>> {
         let title = expr::render_text(&spec.title, &ctx).map_err(|e| err(i, e))?;
         out.push(Step {
             section: spec.section.clone(),
-            title: title.trim().to_string(),
+            title: visible(title.trim()),
             commands,
         });
     }
     Ok(out)
+}
+
+/// A title as text a terminal shows as it is: control characters and the
+/// marks that reorder text (which an answer could carry into a custom
+/// pack's title) written as escapes.
+fn visible(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

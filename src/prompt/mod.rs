@@ -98,6 +98,7 @@ impl Terminal {
                 let b = Confirm::with_theme(&self.theme)
                     .with_prompt(fit(&q.prompt))
                     .default(d)
+                    .wait_for_newline(true)
                     .interact_opt();
                 Value::Bool(finished(b)?)
             }
@@ -276,6 +277,8 @@ pub fn confirm(prompt: &str, default: bool) -> Result<bool> {
     let r = Confirm::with_theme(&theme::Marked::default())
         .with_prompt(fit(prompt))
         .default(default)
+        // `y` then Enter must not let the Enter answer the next prompt.
+        .wait_for_newline(true)
         .interact_opt();
     finished(r)
 }

@@ -143,3 +143,20 @@ fn zsh_completes_answer_keys_and_values_after_set() {
     p.send_line("\x15exit").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// `source <(COMPLETE=bash flux-scaffold)` registers the same script as
+/// `flux-scaffold completions bash`, word fix-up included, in every shell.
+#[test]
+fn complete_env_prints_the_same_script_as_completions() {
+    for shell in ["bash", "zsh", "fish"] {
+        let by_env = common::Test::new()
+            .env("COMPLETE", shell)
+            .success()
+            .stdout();
+        let by_command = common::Test::new()
+            .args(&["completions", shell])
+            .success()
+            .stdout();
+        assert_eq!(by_env, by_command, "{shell}");
+    }
+}

@@ -60,7 +60,7 @@ fn full_session_helm_vendored_bicep() {
     p.exp_string("more settings?").unwrap();
     // The confirm hides the cursor right before it reads a key.
     p.exp_string("\x1b[?25l").unwrap();
-    p.send("y").unwrap();
+    p.send("y\r").unwrap();
     p.flush().unwrap();
     accept(&mut p, "Where do the Pod Identity CRDs come from?");
     accept(&mut p, "Which aad-pod-identity release");

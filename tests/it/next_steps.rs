@@ -248,3 +248,37 @@ fn only_a_writing_init_prints_them_and_quiet_silences_them() {
         "{text}"
     );
 }
+
+/// A custom pack's answer with a newline, an escape sequence or a
+/// bidirectional override stays one command, printed on one line, that
+/// runs as written: each listed command is run on its own by a user or a
+/// script, so a line break inside a quoted value must not split it.
+#[test]
+fn hostile_answers_stay_one_inert_command() {
+    let repo = Repo::new()
+        .file(
+            "pack/pack.yaml",
+            "name: p\nversion: \"1\"\nquestions:\n  - key: v\n    prompt: V?\n    type: string\nfiles:\n  - template: t.txt\n    path: t.txt\nnext_steps:\n  - title: \"Say {{ v }}\"\n    run: \"printf %s {{ v }}\"\n",
+        )
+        .file("pack/t.txt", "x\n");
+    let marker = repo.join("injected");
+    let value = format!("a\nb $(touch {}) '\x1b[2K\u{202e}", marker.display());
+    let ran = Test::new()
+        .args(&["init", "--no-input", "--format", "json", "--pack"])
+        .arg(repo.join("pack"))
+        .arg(repo.join("out"))
+        .set(&format!("v={value}"))
+        .success();
+    let steps = ran.json()["next_steps"].clone();
+    let commands = steps[0]["commands"].as_array().unwrap();
+    assert_eq!(commands.len(), 1, "{steps}");
+    let title = steps[0]["title"].as_str().unwrap();
+    assert!(!title.chars().any(char::is_control), "{title:?}");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(commands[0].as_str().unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), value);
+    assert!(!marker.exists(), "a command ran from an answer");
+}

@@ -210,3 +210,28 @@ fn plain_flux_has_no_reinstall() {
     assert!(!text.contains("--reinstall"), "{text}");
     stubs::bash_n(&tmp.path().join("iac/recover.sh"));
 }
+
+/// A mistyped argument or environment stops the script before it touches
+/// the cluster: nothing is applied to whatever the kubectl context is.
+#[test]
+fn bad_arguments_are_refused_before_anything_is_applied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("repo");
+    generate(&root, &["iac=az-cli"]);
+    let (bin, klog, alog) = stubs_in(tmp.path());
+    let script = root.join("iac/recover.sh").display().to_string();
+    for args in [&["--help"][..], &["--reinstall", "prod"], &["--reinstall"]] {
+        let out = stubs::run(tmp.path(), &bin, &script, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("usage: bash iac/recover.sh"),
+            "{args:?}"
+        );
+        assert!(
+            !klog.exists() && !alog.exists(),
+            "{args:?}: the cluster was touched"
+        );
+    }
+    let out = stubs::run(tmp.path(), &bin, &script, &["--reinstall", "staging"]);
+    assert_success(&out);
+}

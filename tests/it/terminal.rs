@@ -65,9 +65,16 @@ impl Tty {
 
     /// Wait for a yes/no `prompt` to read keys (it hides the cursor right
     /// before), then type `key`.
+    /// A yes/no prompt: `key`, then Enter (which the prompt waits for, so
+    /// an Enter typed after `y` never answers the next question).
     fn confirm(&mut self, prompt: &str, key: &str) {
         self.wait(prompt);
-        self.answer("\x1b[?25l", key);
+        let keys = if key == "\r" {
+            key.to_string()
+        } else {
+            format!("{key}\r")
+        };
+        self.answer("\x1b[?25l", &keys);
     }
 
     fn send(&mut self, keys: &str) {
@@ -151,7 +158,7 @@ fn default_session_asks_at_most_eight_questions() {
     t.wait("\x1b[?25l");
     let asked = String::from_utf8_lossy(&t.bytes).matches(" · ").count();
     assert!(asked <= 8, "{asked} questions:\n{}", t.screen_text());
-    t.send("y");
+    t.send("y\r");
     let (_, code) = t.finish();
     assert_eq!(code, Some(0));
     let state = std::fs::read_to_string(root.join(".flux-scaffold/answers.yaml")).unwrap();

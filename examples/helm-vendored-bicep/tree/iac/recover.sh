@@ -18,6 +18,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Arguments are checked before anything touches the cluster.
+case "${1:-}" in
+  "") ;;
+  --reinstall)
+    case "${2:-}" in
+      staging) ;;
+      *)
+        echo "usage: bash iac/recover.sh --reinstall ENVIRONMENT (one of: staging)" >&2
+        exit 2
+        ;;
+    esac
+    ;;
+  *)
+    echo "usage: bash iac/recover.sh [--reinstall ENVIRONMENT]" >&2
+    exit 2
+    ;;
+esac
+
 echo "kubectl context: $(kubectl config current-context)"
 kubectl apply -f prerequisites/pod-identity-crds.yaml
 kubectl wait --for condition=established --timeout=120s crd/azurepodidentityexceptions.aadpodidentity.k8s.io
