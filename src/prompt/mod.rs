@@ -316,6 +316,17 @@ impl Prompter for Terminal {
             };
             eprintln!("  {mark} {line}");
         }
+        // A refused single value is not offered again (Enter would only
+        // repeat it); a per-environment list keeps its values to edit, the
+        // reason naming the one to change.
+        let refused = self
+            .given
+            .get(&q.key)
+            .or_else(|| self.preset.get(&q.key))
+            .cloned();
+        let default = default.filter(|d| {
+            q.keyed_by.is_some() || (refused.as_ref() != Some(*d) && !self.skipped.contains(&q.key))
+        });
         self.preset.remove(&q.key);
         self.skipped.retain(|k| k != &q.key);
         self.prompt_for(q, default).map(Some)

@@ -224,7 +224,7 @@ fn a_derived_value_a_check_refuses_is_asked_with_the_reason() {
     t.wait("(production-westeurope)?");
     let screen = t.screen_text();
     assert!(
-        screen.contains("azurerm_kubernetes_flux_configuration allows names of at most 30"),
+        screen.contains("cluster-config-production-westeurope has 36"),
         "{screen}"
     );
     t.send("\x15cfg-prod\r");
