@@ -23,6 +23,7 @@ mod interactive;
 mod kustomize_patch;
 mod lifecycle;
 mod man;
+mod man_dir;
 mod next_steps;
 mod output_errors;
 mod pack_schema;
