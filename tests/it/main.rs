@@ -35,3 +35,4 @@ mod reliability;
 mod rollback_failures;
 mod state_order;
 mod terminal;
+mod upgrade_refusals;
