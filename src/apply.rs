@@ -98,7 +98,7 @@ impl Fs for RealFs {
 /// A temporary file in `dir` holding `bytes`: created exclusively under a
 /// random name (`O_EXCL`, so no planted file or link is ever opened), its
 /// mode set on the open file. Removed again if dropped unpersisted.
-fn temp_with(
+pub(crate) fn temp_with(
     dir: &Path,
     bytes: &[u8],
     existing: Option<fs::Permissions>,

@@ -292,10 +292,20 @@ fn man(dir: Option<&std::path::Path>) -> Result<i32, Error> {
         write_stdout(&pages[0].1)?;
         return Ok(0);
     };
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::input(format!(
+            "--dir {}: not a folder",
+            dir.display()
+        )));
+    }
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create folder", &e))?;
     for (name, roff) in &pages {
         let path = dir.join(name);
-        std::fs::write(&path, roff).map_err(|e| Error::io(&path, "write", &e))?;
+        // Through a temporary file renamed over the page: a link at the
+        // page's path is replaced, never followed out of the folder.
+        crate::apply::temp_with(dir, roff, None, false, false)
+            .and_then(|tmp| tmp.persist(&path).map_err(|e| e.error))
+            .map_err(|e| Error::io(&path, "write", &e))?;
         let _ = writeln!(std::io::stderr(), "wrote {}", path.display());
     }
     Ok(0)

@@ -5,7 +5,7 @@
 //! before pack.yaml names them and removed after, so the folder is a
 //! working pack at every step.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde_yaml::Value;
@@ -45,6 +45,7 @@ pub fn upgrade(dir: &Path) -> Result<Upgraded> {
             yaml_path.display()
         ))
     };
+    check_files(m).map_err(refuse)?;
     let defaults = list_defaults(m).map_err(refuse)?;
     let new_text = rewrite(&text, m, &defaults).map_err(refuse)?;
     verify(&new_text, m, &defaults).map_err(refuse)?;
@@ -105,12 +106,68 @@ fn template_renames(m: &Manifest) -> Vec<(String, String)> {
     out
 }
 
+/// Whether `path` is a plain relative path (no `.`, `..`, doubled or
+/// trailing `/`); the error gives the spelling it should have.
+fn plain(path: &str) -> std::result::Result<(), String> {
+    use std::path::Component;
+    let mut parts = Vec::new();
+    for c in Path::new(path).components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_string_lossy()),
+            Component::CurDir => {}
+            _ => return Err(format!("'{path}' is not a relative path inside the pack")),
+        }
+    }
+    let norm = parts.join("/");
+    if norm != path {
+        return Err(format!(
+            "'{path}' is not written plainly (write it '{norm}')"
+        ));
+    }
+    Ok(())
+}
+
+/// What would make the renames clash, checked before anything is written:
+/// a path spelled two ways, a template whose new name is another entry's
+/// file, a file both rendered and copied.
+fn check_files(m: &Manifest) -> std::result::Result<(), String> {
+    let templates: BTreeSet<&str> = m
+        .files
+        .iter()
+        .filter_map(|f| f.template.as_deref())
+        .collect();
+    let copies: BTreeSet<&str> = m.files.iter().filter_map(|f| f.copy.as_deref()).collect();
+    for path in templates.iter().chain(&copies) {
+        plain(path)?;
+    }
+    for t in &templates {
+        let new = format!("{t}.tera");
+        if templates.contains(new.as_str()) || copies.contains(new.as_str()) {
+            return Err(format!(
+                "'{t}' would be renamed '{new}', which the pack already uses; rename it by hand"
+            ));
+        }
+        if copies.contains(t) {
+            return Err(format!(
+                "'{t}' is both a template and a copied file; give the copy its own file"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The schema 2 default of every list question whose default is a string.
 fn list_defaults(m: &Manifest) -> std::result::Result<BTreeMap<String, Value>, String> {
     let mut out = BTreeMap::new();
+    let lists: BTreeSet<&str> = m
+        .questions
+        .iter()
+        .filter(|q| q.is_list())
+        .map(|q| q.key.as_str())
+        .collect();
     for q in m.questions.iter().filter(|q| q.is_list()) {
         if let Some(Value::String(s)) = &q.default {
-            let items = crate::pack_upgrade_default::convert(s)
+            let items = crate::pack_upgrade_default::convert(s, &lists)
                 .map_err(|why| format!("the default of '{}' ({s:?}): {why}", q.key))?;
             out.insert(q.key.clone(), Value::Sequence(items));
         }

@@ -3,7 +3,11 @@
 //! same values: `a,b` is `[a, b]`; `{% if C %}X{% else %}Y{% endif %}` is
 //! X's items with `when: C` and Y's with `when: not (C)`; a `{% for e in L
 //! %}V{% if not loop.last %},{% endif %}{% endfor %}` is one item with
-//! `each: L` and V using `item` for `e`. Anything else is refused.
+//! `each: L` and V using `item` for `e`. Anything else is refused, and so
+//! is a value that uses a list answer: schema 1 split its comma-joined
+//! text into several items, schema 2 keeps one.
+
+use std::collections::BTreeSet;
 
 use serde_yaml::{Mapping, Value};
 
@@ -24,9 +28,15 @@ enum Node {
     For(String, String, Vec<Node>),
 }
 
-/// The schema 2 items of the schema 1 default `text`.
-pub fn convert(text: &str) -> Res<Vec<Value>> {
+/// The schema 2 items of the schema 1 default `text`; `lists` are the
+/// pack's list questions.
+pub fn convert(text: &str, lists: &BTreeSet<&str>) -> Res<Vec<Value>> {
     let toks = tokens(text)?;
+    for tok in &toks {
+        if let Tok::Expr(e) = tok {
+            one_item(e, lists)?;
+        }
+    }
     let mut pos = 0;
     let (nodes, end) = parse(&toks, &mut pos)?;
     if let Some(tag) = end {
@@ -207,12 +217,41 @@ fn loop_value(var: &str, body: &[Node]) -> Res<String> {
     Ok(value)
 }
 
-/// `expr` with the variable `var` renamed `item` (not inside strings, not
-/// an attribute, not a keyword argument's name).
+/// `expr` with the variable `var` renamed `item`.
 fn rename(expr: &str, var: &str) -> Res<String> {
     if var == "item" {
         return Ok(expr.to_string());
     }
+    map_words(expr, |word, variable| {
+        if word == "item" {
+            return Err("a loop that already uses `item`".into());
+        }
+        Ok(if word == var && variable {
+            "item"
+        } else {
+            word
+        }
+        .to_string())
+    })
+}
+
+/// Refuses `expr` when it uses a list answer (`{{ base }}` renders `a,b`,
+/// which schema 1 split in two).
+fn one_item(expr: &str, lists: &BTreeSet<&str>) -> Res<()> {
+    map_words(expr, |word, variable| {
+        if variable && lists.contains(word) {
+            return Err(format!(
+                "'{word}' is a list answer: schema 1 split its values into items, schema 2 would keep them in one; convert it by hand"
+            ));
+        }
+        Ok(word.to_string())
+    })
+    .map(|_| ())
+}
+
+/// `expr` with each word (outside strings) replaced by `f(word, variable)`,
+/// `variable` false for an attribute or a keyword argument's name.
+fn map_words(expr: &str, mut f: impl FnMut(&str, bool) -> Res<String>) -> Res<String> {
     let mut out = String::new();
     let mut quote: Option<char> = None;
     let mut chars = expr.char_indices().peekable();
@@ -245,14 +284,7 @@ fn rename(expr: &str, var: &str) -> Res<String> {
         let after = expr[end..].trim_start();
         let attribute = out.trim_end().ends_with('.');
         let keyword = after.starts_with('=') && !after.starts_with("==");
-        if word == "item" {
-            return Err("a loop that already uses `item`".into());
-        }
-        if word == var && !attribute && !keyword {
-            out.push_str("item");
-        } else {
-            out.push_str(word);
-        }
+        out.push_str(&f(word, !attribute && !keyword)?);
     }
     Ok(out)
 }
@@ -268,7 +300,7 @@ mod tests {
     use super::*;
 
     fn yaml(text: &str) -> String {
-        serde_yaml::to_string(&convert(text).unwrap()).unwrap()
+        serde_yaml::to_string(&convert(text, &BTreeSet::from(["envs"])).unwrap()).unwrap()
     }
 
     #[test]
@@ -299,8 +331,10 @@ mod tests {
             "{%- if c %}a{% endif %}",
             "{% if c %}a",
             "{% set x = 1 %}",
+            "{{ envs }},c",
+            "{% for e in envs %}{{ e }}-{{ envs | join(sep=\"-\") }}{% if not loop.last %},{% endif %}{% endfor %}",
         ] {
-            assert!(convert(text).is_err(), "{text}");
+            assert!(convert(text, &BTreeSet::from(["envs"])).is_err(), "{text}");
         }
     }
 }

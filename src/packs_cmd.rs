@@ -66,10 +66,11 @@ pub fn run(cmd: PacksCommand) -> Result<i32> {
                 crate::pack_schema::CURRENT
             ),
             Upgraded::Rewritten(renames) => eprintln!(
-                "upgraded {} to schema {} ({} templates renamed *.tera)",
+                "upgraded {} to schema {} ({} template{} renamed *.tera)",
                 dir.display(),
                 crate::pack_schema::CURRENT,
-                renames.len()
+                renames.len(),
+                if renames.len() == 1 { "" } else { "s" }
             ),
         },
         PacksCommand::Export { name, dir } => export(&name, &dir)?,
