@@ -62,6 +62,9 @@ pub enum Command {
     /// Diagnose a repository (generated or not) for the Pod Identity + Flux failure class
     #[command(after_help = DOCTOR_EXAMPLES)]
     Doctor(DoctorArgs),
+    /// Plan the move from AAD Pod Identity to Azure Workload Identity
+    #[command(subcommand)]
+    Migrate(crate::migrate_cmd::MigrateCommand),
     /// List, show and export template packs
     #[command(
         subcommand,
@@ -268,6 +271,7 @@ fn run(cli: Cli, color: bool) -> Result<i32, Error> {
         Command::Regen(args) => regen(args, color),
         Command::Doctor(args) => doctor(args, color),
         Command::Packs(cmd) => packs_cmd::run(cmd),
+        Command::Migrate(cmd) => crate::migrate_cmd::run(cmd),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut out = Vec::new();

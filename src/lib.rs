@@ -18,6 +18,8 @@ pub mod fleet;
 pub mod kustomize;
 pub mod lock;
 pub mod merge;
+pub mod migrate;
+pub mod migrate_cmd;
 pub mod pack;
 pub mod packs_cmd;
 pub mod plan;

@@ -88,7 +88,7 @@ pub fn check(tree: &dyn Tree, layout: &str, facts: &Facts) -> Result<Vec<Finding
 
 /// A stage path as written, as a folder from the root; None when it
 /// leaves the layout.
-fn stage_dir(layout: &str, path: &str) -> Option<String> {
+pub fn stage_dir(layout: &str, path: &str) -> Option<String> {
     let mut parts: Vec<&str> = layout.split('/').filter(|p| !p.is_empty()).collect();
     let base = parts.len();
     for p in path.trim().split('/') {
