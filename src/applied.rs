@@ -707,6 +707,11 @@ impl Builder<'_> {
                 {
                     texts.push(String::from_utf8_lossy(&b).into_owned());
                 }
+                if field == "patches" && item.get("target").is_none() && texts.len() == 2 {
+                    // A strategic-merge patch file names its targets by
+                    // metadata.namespace; that is identity, not a change.
+                    texts[1] = without_target_namespaces(&texts[1]);
+                }
                 let text = texts.join("\n");
                 let namespace_transformer =
                     field == "transformers" && text.contains("NamespaceTransformer");
@@ -848,6 +853,28 @@ pub fn join(dir: &str, name: &str) -> String {
 
 fn shown(dir: &str) -> &str {
     if dir.is_empty() { "." } else { dir }
+}
+
+/// A strategic-merge patch file's text without each object's own
+/// `metadata.namespace` (which only says which object it patches); the text
+/// as it is when it is not such a file.
+fn without_target_namespaces(text: &str) -> String {
+    let mut out = String::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        let Ok(mut v) = serde_yaml::Value::deserialize(doc) else {
+            return text.to_string();
+        };
+        let named =
+            v.get("kind").is_some() && v.get("metadata").and_then(|m| m.get("name")).is_some();
+        if !named {
+            return text.to_string();
+        }
+        if let Some(serde_yaml::Value::Mapping(m)) = v.get_mut("metadata") {
+            m.remove("namespace");
+        }
+        out.push_str(&serde_yaml::to_string(&v).unwrap_or_default());
+    }
+    out
 }
 
 #[cfg(test)]

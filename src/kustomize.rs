@@ -21,10 +21,19 @@ pub fn new_kustomization(entries: &[String]) -> String {
     let mut out = String::from(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
     );
-    for e in entries {
+    let (paths, rest) = split_entries(entries);
+    for e in &rest {
         out.push_str("- ");
         out.push_str(&escape::yaml(e));
         out.push('\n');
+    }
+    if !paths.is_empty() {
+        out.push_str("patches:\n");
+        for p in &paths {
+            out.push_str("- path: ");
+            out.push_str(&escape::yaml(p));
+            out.push('\n');
+        }
     }
     out
 }
@@ -64,9 +73,80 @@ impl<'a> Document<'a> {
     }
 }
 
-/// Ensure every entry is listed in `resources`. `Err` holds the reason the
-/// file cannot be edited safely; the caller leaves it as it was.
+#[path = "kustomize_patches.rs"]
+mod patches;
+
+/// The prefix of an entry that is a `patches:` item (`- path: FILE`, a
+/// strategic-merge patch file) rather than a `resources` entry.
+pub const PATCH_ENTRY: &str = "patch:";
+
+/// The file an entry names, without the [`PATCH_ENTRY`] prefix.
+pub fn entry_path(entry: &str) -> &str {
+    entry.strip_prefix(PATCH_ENTRY).unwrap_or(entry)
+}
+
+/// `entries` split into `patches` paths and `resources` entries.
+fn split_entries(entries: &[String]) -> (Vec<String>, Vec<String>) {
+    let (p, r): (Vec<&String>, Vec<&String>) =
+        entries.iter().partition(|e| e.starts_with(PATCH_ENTRY));
+    (
+        p.into_iter().map(|e| entry_path(e).to_string()).collect(),
+        r.into_iter().cloned().collect(),
+    )
+}
+
+/// Apply `plain` to the `resources` entries and `patch` to the `patches`
+/// paths of `entries`, one after the other.
+fn edit_both(
+    input: &[u8],
+    entries: &[String],
+    plain: fn(&[u8], &[String]) -> Result<Patched, String>,
+    patch: fn(&[u8], &[String]) -> Result<Patched, String>,
+) -> Result<Patched, String> {
+    let (paths, rest) = split_entries(entries);
+    let mut out = Patched::Unchanged;
+    if !rest.is_empty() || paths.is_empty() {
+        out = plain(input, &rest)?;
+    }
+    if !paths.is_empty() {
+        let now = match &out {
+            Patched::Changed(b) => b.as_slice(),
+            Patched::Unchanged => input,
+        };
+        if let Patched::Changed(b) = patch(now, &paths)? {
+            out = Patched::Changed(b);
+        }
+    }
+    Ok(out)
+}
+
+fn patch_edit(input: &[u8], paths: &[String], remove: bool) -> Result<Patched, String> {
+    let doc = Document::of(input)?;
+    let data = parse(doc.text)?;
+    if let Some(why) = not_a_kustomization(&data) {
+        return Err(why);
+    }
+    let refs: Vec<&String> = paths.iter().collect();
+    let eol = if doc.whole.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let edited = match remove {
+        false => patches::add(doc.text, &data, &refs, eol)?,
+        true => patches::remove(doc.text, &data, &refs)?,
+    };
+    Ok(edited.map_or(Patched::Unchanged, |e| doc.with(&e)))
+}
+
+/// Ensure every entry is listed: in `resources`, or for a
+/// [`PATCH_ENTRY`] one, in `patches`. `Err` holds the reason the file
+/// cannot be edited safely; the caller leaves it as it was.
 pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String> {
+    edit_both(input, entries, add_plain, |i, p| patch_edit(i, p, false))
+}
+
+fn add_plain(input: &[u8], entries: &[String]) -> Result<Patched, String> {
     let doc = Document::of(input)?;
     let (whole, text) = (doc.whole, doc.text);
     let data = parse(text)?;
@@ -238,6 +318,14 @@ fn lines(text: &str) -> Vec<Line<'_>> {
     out
 }
 
+/// The indentation of a document's top-level keys.
+fn top_indent(lines: &[Line<'_>]) -> usize {
+    lines
+        .iter()
+        .find(|l| !is_blank_or_comment(l.text) && !is_marker(l.text))
+        .map_or(0, |l| indent(l.text))
+}
+
 fn indent(s: &str) -> usize {
     s.len() - s.trim_start_matches(' ').len()
 }
@@ -286,11 +374,7 @@ enum Located {
 /// data holds the key (the two must agree, or the layout is refused).
 fn locate<'a>(text: &'a str, has_key: bool) -> Result<(Vec<Line<'a>>, usize, Located), String> {
     let lines = lines(text);
-    let top = lines
-        .iter()
-        .find(|l| !is_blank_or_comment(l.text) && !is_marker(l.text))
-        .map(|l| indent(l.text))
-        .unwrap_or(0);
+    let top = top_indent(&lines);
     let key_lines: Vec<usize> = lines
         .iter()
         .enumerate()
@@ -331,7 +415,10 @@ fn insert(
     let has_key = matches!(data, serde_yaml::Value::Mapping(m) if m.contains_key("resources"));
     let (lines, top, at) = locate(text, has_key)?;
     match at {
-        Located::Missing => Ok(append_key(text, &lines, top, eol, missing)),
+        Located::Missing => {
+            let items: Vec<String> = missing.iter().map(|e| escape::yaml(e)).collect();
+            Ok(append_key(text, &lines, top, eol, "resources", &items))
+        }
         Located::Flow { open } => insert_flow(text, open, missing),
         Located::Block { key, .. } => Ok(insert_block(text, &lines, key, top, eol, missing)),
     }
@@ -420,12 +507,15 @@ fn seq_offset(lines: &[Line<'_>], top: usize) -> usize {
     0
 }
 
+/// `text` with a new top-level `key:` holding the block list `items`
+/// (each an item's text after `- `).
 fn append_key(
     text: &str,
     lines: &[Line<'_>],
     top: usize,
     eol: &str,
-    missing: &[&String],
+    key: &str,
+    items: &[String],
 ) -> String {
     let pad = " ".repeat(top);
     let item_pad = " ".repeat(top + seq_offset(lines, top));
@@ -443,10 +533,10 @@ fn append_key(
     if ends_open {
         add.push_str(eol);
     }
-    add.push_str(&format!("{pad}resources:"));
-    for e in missing {
+    add.push_str(&format!("{pad}{key}:"));
+    for e in items {
         add.push_str(eol);
-        add.push_str(&format!("{item_pad}- {}", escape::yaml(e)));
+        add.push_str(&format!("{item_pad}- {e}"));
     }
     if !ends_open {
         add.push_str(eol);
@@ -532,6 +622,10 @@ fn insert_flow(text: &str, open: usize, missing: &[&String]) -> Result<String, S
 /// item's line goes, a flow item goes with one comma, and a list left empty
 /// becomes `[]`. `Err` holds the reason the file cannot be edited safely.
 pub fn remove_resources(input: &[u8], entries: &[String]) -> Result<Patched, String> {
+    edit_both(input, entries, remove_plain, |i, p| patch_edit(i, p, true))
+}
+
+fn remove_plain(input: &[u8], entries: &[String]) -> Result<Patched, String> {
     let doc = Document::of(input)?;
     let data = parse(doc.text)?;
     let existing = listed_resources(&data)?;

@@ -220,7 +220,12 @@ pub struct FileSpec {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct PatchSpec {
     /// Entries to ensure in a kustomization's `resources` (may use answers).
+    #[serde(default)]
     pub kustomize_resources: Vec<String>,
+    /// Strategic-merge patch files to ensure in its `patches` (`- path:`);
+    /// an entry may render to several, one per line (may use answers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kustomize_patches: Vec<String>,
     /// The namespace the entries must keep: a kustomization whose
     /// `namespace:` would move them elsewhere is refused (may use answers).
     #[serde(default, skip_serializing_if = "Option::is_none")]

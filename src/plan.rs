@@ -254,7 +254,8 @@ pub fn plan(
         let prev_added = prev_added(prev_files, &dir, r);
         let mut drop = Vec::new();
         for e in &prev_added {
-            if !wanted.contains(e) && !exists_after(&applied::join(&dir, e))? {
+            if !wanted.contains(e) && !exists_after(&applied::join(&dir, kustomize::entry_path(e)))?
+            {
                 drop.push(e.clone());
             }
         }
@@ -523,8 +524,11 @@ fn provided(
     let mut built = None;
     let (mut add, mut skip) = (Vec::new(), Vec::new());
     for e in &r.resources {
-        let target = applied::join(dir, e);
-        if listed.iter().any(|x| kustomize::same_entry(x, e)) {
+        let target = applied::join(dir, kustomize::entry_path(e));
+        // A patch changes objects listed elsewhere: it provides none itself.
+        if e.starts_with(kustomize::PATCH_ENTRY)
+            || listed.iter().any(|x| kustomize::same_entry(x, e))
+        {
             add.push(e.clone());
             continue;
         }

@@ -86,15 +86,27 @@ fn render_with(
             } else {
                 Vec::new()
             };
-            let resources = match &spec.patch {
-                Some(p) => p
-                    .kustomize_resources
-                    .iter()
-                    .map(|r| expr::render_text(r, &ctx).map_err(|e| err("patch entry", e)))
-                    .filter(|r| !matches!(r, Ok(t) if t.trim().is_empty()))
-                    .collect::<Result<Vec<_>>>()?,
-                None => Vec::new(),
-            };
+            let mut resources = Vec::new();
+            if let Some(p) = &spec.patch {
+                // An entry may render to several, one per line.
+                for r in &p.kustomize_resources {
+                    let text = expr::render_text(r, &ctx).map_err(|e| err("patch entry", e))?;
+                    resources.extend(
+                        text.lines()
+                            .filter(|l| !l.trim().is_empty())
+                            .map(str::to_string),
+                    );
+                }
+                for r in &p.kustomize_patches {
+                    let text = expr::render_text(r, &ctx).map_err(|e| err("patch entry", e))?;
+                    resources.extend(
+                        text.lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .map(|l| format!("{}{l}", crate::kustomize::PATCH_ENTRY)),
+                    );
+                }
+            }
             let mut provided_by = Vec::new();
             for p in spec.patch.iter().flat_map(|p| &p.provided_by) {
                 let entry =

@@ -38,8 +38,10 @@ pub fn discover(root: &Path) -> Result<Discovery> {
     };
     let usable = usable_identities(&identities, &mut unmapped);
     let mut by_sa: BTreeMap<(String, String, String), Vec<Workload>> = BTreeMap::new();
+    let mut folders = BTreeMap::new();
     for w in workloads {
-        match identity_of(&w, &bindings, &identities, &usable) {
+        let placed = patchable(&tree, &w, &mut folders)?;
+        match identity_of(&w, &bindings, &identities, &usable).and_then(|k| placed.map(|()| k)) {
             Ok(key) => {
                 let ns = w.namespace.clone().unwrap_or_default();
                 let sa = w.service_account.clone().unwrap_or_default();
@@ -72,6 +74,36 @@ pub fn discover(root: &Path) -> Result<Discovery> {
     d.identities = identities;
     d.bindings = bindings;
     Ok(d)
+}
+
+/// Whether a patch in the kustomization of the workload's own folder
+/// reaches it: that folder's build must apply it from its file.
+fn patchable(
+    tree: &DiskTree,
+    w: &Workload,
+    folders: &mut BTreeMap<String, crate::applied::Build>,
+) -> Result<std::result::Result<(), String>> {
+    if let Some(why) = super::answers::unfit(w) {
+        return Ok(Err(why));
+    }
+    let dir = super::answers::folder(&w.file).to_string();
+    if !folders.contains_key(&dir) {
+        folders.insert(dir.clone(), crate::applied::build(tree, &dir)?);
+    }
+    let b = &folders[&dir];
+    let here = !b.generated
+        && b.builds()
+        && b.objects
+            .iter()
+            .any(|o| o.file == w.file && o.kind == w.kind && o.name == w.name);
+    Ok(if here {
+        Ok(())
+    } else {
+        Err(format!(
+            "the kustomization of its folder ({}) does not apply it, so a patch there would not              reach it",
+            if dir.is_empty() { "." } else { &dir }
+        ))
+    })
 }
 
 fn is_kind(f: &Found, kind: &str) -> bool {

@@ -8,6 +8,7 @@
 //! workloads. What it cannot map is reported with the reason, never
 //! guessed. Pure: reads through a [`Tree`], never writes nor prints.
 
+pub mod answers;
 mod discover;
 mod objects;
 pub mod report;
