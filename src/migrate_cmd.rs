@@ -86,7 +86,21 @@ fn apply(args: ApplyArgs) -> Result<i32> {
         )));
     }
     let d = migrate::discover(&args.dir)?;
-    let mut sets = migrate::answers::sets(&d);
+    // After step 2 Pod Identity is gone from the repository: the recorded
+    // mapping stands, discovery would find nothing to map.
+    let step2 = previous.as_ref().is_some_and(|p| {
+        let a = &p.answers;
+        let v = a
+            .answers
+            .get("migration_step")
+            .or_else(|| a.defaults.get("migration_step"));
+        v == Some(&crate::answers::Value::Str("2".into()))
+    });
+    let mut sets = if step2 {
+        Vec::new()
+    } else {
+        migrate::answers::sets(&d)
+    };
     sets.extend(args.sets.iter().cloned());
     let req = Request {
         dir: args.dir.clone(),

@@ -226,6 +226,11 @@ pub struct PatchSpec {
     /// an entry may render to several, one per line (may use answers).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kustomize_patches: Vec<String>,
+    /// Entries of the user's to take out of the kustomization when listed:
+    /// what the answers retire (an entry may render to several, one per
+    /// line). Flux stops applying them; the run says so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kustomize_retire: Vec<String>,
     /// The namespace the entries must keep: a kustomization whose
     /// `namespace:` would move them elsewhere is refused (may use answers).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -249,6 +249,9 @@ pub fn plan(
             dirs.entry(parent(path).to_string()).or_insert(None);
         }
     }
+    // What the answers retire from the user's kustomizations: Flux stops
+    // applying it, by the user's choice (its sources count as the tool's).
+    let mut retired: Vec<String> = Vec::new();
     for (dir, r) in dirs {
         let wanted: &[String] = r.map_or(&[], |r| &r.resources);
         let prev_added = prev_added(prev_files, &dir, r);
@@ -275,6 +278,10 @@ pub fn plan(
                 }
             }
         }
+        let gone = match r {
+            Some(r) => retire(&dir, r, tree, &mut drop, &mut retired, &mut notices)?,
+            None => Vec::new(),
+        };
         let add = r
             .and_then(|r| adds.get(r.path.as_str()))
             .cloned()
@@ -310,11 +317,16 @@ pub fn plan(
                 },
             );
         }
-        if !drop.is_empty() && op.file.action.writes() {
+        let unproduced: Vec<&String> = drop.iter().filter(|e| !gone.contains(e)).collect();
+        if !unproduced.is_empty() && op.file.action.writes() {
             notices.push(format!(
                 "{}: removed {} (no longer produced)",
                 op.file.path,
-                drop.join(", ")
+                unproduced
+                    .iter()
+                    .map(|e| e.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         files.push(op.file);
@@ -344,6 +356,7 @@ pub fn plan(
             resources: Vec::new(),
             keep_namespace: None,
             provided_by: Vec::new(),
+            retire: Vec::new(),
             executable: false,
         };
         let op = with_note(
@@ -376,6 +389,7 @@ pub fn plan(
             owned.insert(path.as_str());
         }
     }
+    owned.extend(retired.iter().map(String::as_str));
     // With nothing to change, every stage stays as it is.
     if !overlay.changes.is_empty() {
         for dir in checked {
@@ -580,6 +594,57 @@ fn provided(
         skip.push(target);
     }
     Ok((add, skip))
+}
+
+/// Take the entries `r` retires out of the kustomization of `dir` where it
+/// lists them; `retired` gains the sources Flux stops applying.
+fn retire(
+    dir: &str,
+    r: &Rendered,
+    tree: &dyn Tree,
+    drop: &mut Vec<String>,
+    retired: &mut Vec<String>,
+    notices: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    if r.retire.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Ok(Some(file)) = applied::kustomization_file(tree, dir)? else {
+        return Ok(Vec::new());
+    };
+    let Some(data) = tree
+        .read(&file)?
+        .and_then(|b| kustomize::read_kustomization(&b).ok())
+    else {
+        return Ok(Vec::new());
+    };
+    let mut gone = Vec::new();
+    for (field, x) in applied::entries_of(&data) {
+        if field != "resources" || !r.retire.iter().any(|e| kustomize::same_entry(&x, e)) {
+            continue;
+        }
+        if applied::is_remote(&x) {
+            retired.push(x.clone());
+        } else {
+            let target = applied::join(dir, x.trim_start_matches("./"));
+            let b = applied::build(tree, &target)?;
+            retired.push(target);
+            retired.extend(b.sources.iter().map(|s| s.display().to_string()));
+        }
+        if !drop.contains(&x) {
+            drop.push(x.clone());
+        }
+        gone.push(x);
+    }
+    if !gone.is_empty() {
+        notices.push(format!(
+            "{file}: retired {} (Flux stops applying {}; with prune it deletes what {} held)",
+            gone.join(", "),
+            if gone.len() == 1 { "it" } else { "them" },
+            if gone.len() == 1 { "it" } else { "they" },
+        ));
+    }
+    Ok(gone)
 }
 
 /// A patched kustomization, and the entries this run inserts.
@@ -887,6 +952,7 @@ mod tests {
             },
             keep_namespace: None,
             provided_by: Vec::new(),
+            retire: Vec::new(),
             executable: false,
         }
     }

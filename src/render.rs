@@ -26,6 +26,9 @@ pub struct Rendered {
     /// For `patch` files: per entry, patterns of existing entries that
     /// already provide what it would.
     pub provided_by: Vec<(String, Vec<String>)>,
+    /// For `patch` files: entries of the user's to take out when listed
+    /// (what the answers retire, e.g. migration step 2).
+    pub retire: Vec<String>,
     pub executable: bool,
 }
 
@@ -86,26 +89,29 @@ fn render_with(
             } else {
                 Vec::new()
             };
-            let mut resources = Vec::new();
-            if let Some(p) = &spec.patch {
-                // An entry may render to several, one per line.
-                for r in &p.kustomize_resources {
+            // An entry may render to several, one per line.
+            let entries = |list: &[String]| -> Result<Vec<String>> {
+                let mut out = Vec::new();
+                for r in list {
                     let text = expr::render_text(r, &ctx).map_err(|e| err("patch entry", e))?;
-                    resources.extend(
-                        text.lines()
-                            .filter(|l| !l.trim().is_empty())
-                            .map(str::to_string),
-                    );
-                }
-                for r in &p.kustomize_patches {
-                    let text = expr::render_text(r, &ctx).map_err(|e| err("patch entry", e))?;
-                    resources.extend(
+                    out.extend(
                         text.lines()
                             .map(str::trim)
                             .filter(|l| !l.is_empty())
-                            .map(|l| format!("{}{l}", crate::kustomize::PATCH_ENTRY)),
+                            .map(str::to_string),
                     );
                 }
+                Ok(out)
+            };
+            let (mut resources, mut retire) = (Vec::new(), Vec::new());
+            if let Some(p) = &spec.patch {
+                resources = entries(&p.kustomize_resources)?;
+                resources.extend(
+                    entries(&p.kustomize_patches)?
+                        .into_iter()
+                        .map(|l| format!("{}{l}", crate::kustomize::PATCH_ENTRY)),
+                );
+                retire = entries(&p.kustomize_retire)?;
             }
             let mut provided_by = Vec::new();
             for p in spec.patch.iter().flat_map(|p| &p.provided_by) {
@@ -126,6 +132,7 @@ fn render_with(
                 resources,
                 keep_namespace,
                 provided_by,
+                retire,
                 executable: spec.executable,
             };
             if out.insert(path.clone(), file).is_some() {

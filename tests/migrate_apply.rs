@@ -35,20 +35,26 @@ const SUBJECTS: [&str; 4] = [
     "system:serviceaccount:orders:orders-report",
 ];
 
-fn migrate(dir: &Path, extra: &[&str]) -> std::process::Output {
+/// `flux-scaffold ARGS DIR --set ...`, which must succeed.
+fn run(args: &[&str], dir: &Path, sets: &[&str]) -> std::process::Output {
     let mut c = bin();
-    c.args(["migrate", "apply"]).arg(dir);
-    for s in SETS.iter().chain(extra) {
+    c.args(args).arg(dir);
+    for s in sets {
         c.arg("--set").arg(s);
     }
     let out = c.output().unwrap();
     assert!(
         out.status.success(),
-        "{}\n{}",
+        "{args:?}: {}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     out
+}
+
+fn migrate(dir: &Path, extra: &[&str]) -> std::process::Output {
+    let sets: Vec<&str> = SETS.iter().chain(extra).copied().collect();
+    run(&["migrate", "apply"], dir, &sets)
 }
 
 /// Every file of the tree with its bytes.
@@ -466,4 +472,69 @@ fn unmappable_workloads_are_reported_and_left_alone() {
     assert_eq!(patches.len(), 1, "{new:?}");
     assert!(patches[0].ends_with("wi-patch-deployment-ok.yaml"));
     flux::build(dir.path(), "apps").unwrap();
+}
+
+fn regen(dir: &Path, sets: &[&str]) -> std::process::Output {
+    run(&["regen"], dir, sets)
+}
+
+#[test]
+fn step_2_takes_the_pods_and_the_repository_off_pod_identity() {
+    let dir = wi::copy_of("wi-migration");
+    migrate(dir.path(), &["pod_identity_addon=true"]);
+    let apps_before: BTreeSet<flux::Id> = flux::build(dir.path(), "apps/staging")
+        .unwrap()
+        .iter()
+        .map(flux::id)
+        .collect();
+    let out = regen(dir.path(), &["migration_step=2"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("retired pod-identity, flux-exception.yaml, identities.yaml"),
+        "{text}"
+    );
+    // Every stage builds; the pods carry no aadpodidbinding any more.
+    assert_workloads(dir.path(), true);
+    // Pod Identity is gone from what Flux applies, and nothing else is.
+    for stage in ["prerequisites", "infrastructure"] {
+        let objects = flux::build(dir.path(), stage).unwrap();
+        assert!(objects.is_empty(), "{stage}: {objects:?}");
+    }
+    let apps_after: BTreeSet<flux::Id> = flux::build(dir.path(), "apps/staging")
+        .unwrap()
+        .iter()
+        .map(flux::id)
+        .collect();
+    assert_eq!(apps_after, apps_before);
+    // The retired files stay in the repository (the user deletes them).
+    assert!(dir.path().join("infrastructure/identities.yaml").is_file());
+    // The add-on goes off with the cluster settings.
+    let script = read(dir.path(), "iac/workload-identity.sh");
+    let disable: Vec<Vec<String>> = az_commands(&script)
+        .into_iter()
+        .filter(|c| c.iter().any(|w| w == "--disable-pod-identity"))
+        .collect();
+    assert_eq!(disable.len(), 1, "{script}");
+    let src = read(dir.path(), "iac/workload-identity-cluster.bicep");
+    let tree = bicep::parse(&src);
+    bicep::assert_no_errors(&tree, &src, "workload-identity-cluster.bicep");
+    let outputs: BTreeMap<String, Value> = bicep::outputs(&tree, &src).into_iter().collect();
+    let aks = swagger("managedclusters-2024-09-01.excerpt.json");
+    let profile = &outputs["podIdentityProfile"];
+    assert!(keys(profile).is_subset(&writable(&aks, "ManagedClusterPodIdentityProfile")));
+    assert_eq!(profile["enabled"], false);
+    // Nothing left to do: regen and migrate apply (which keeps the
+    // recorded mapping) change no byte.
+    let after = snapshot(dir.path());
+    assert!(common::regen_check(dir.path()).status.success());
+    migrate(dir.path(), &["pod_identity_addon=true"]);
+    assert_eq!(snapshot(dir.path()), after);
+    // Back to step 1 the patches keep the label again, but the retired
+    // entries were the user's: they are not put back by guess.
+    regen(dir.path(), &["migration_step=1"]);
+    let infra = read(dir.path(), "infrastructure/kustomization.yaml");
+    assert!(!infra.contains("identities.yaml"), "{infra}");
+    for stage in flux::stages(dir.path()) {
+        flux::build(dir.path(), &stage).unwrap();
+    }
 }

@@ -39,7 +39,16 @@ pub fn sets(d: &Discovery) -> Vec<String> {
         }
     }
     workloads.sort();
-    vec![
+    let retire: Vec<String> = d
+        .retire
+        .iter()
+        .filter(|r| !r.entry.contains([',', '|']) && !r.folder.contains([',', '|']))
+        .map(|r| {
+            dirs.insert(r.folder.clone());
+            format!("{}|{}", r.folder, r.entry)
+        })
+        .collect();
+    let mut out = vec![
         format!("wi_credentials={}", credentials.join(",")),
         format!("wi_accounts={}", accounts.join(",")),
         format!("wi_workloads={}", workloads.join(",")),
@@ -53,7 +62,12 @@ pub fn sets(d: &Discovery) -> Vec<String> {
                 .collect::<Vec<_>>()
                 .join(",")
         ),
-    ]
+    ];
+    if !retire.is_empty() {
+        out.push("wi_retiring=true".into());
+        out.push(format!("wi_retire={}", retire.join(",")));
+    }
+    out
 }
 
 /// Where a credential's ServiceAccount is written: beside its first

@@ -32,8 +32,13 @@ pub fn discover(root: &Path) -> Result<Discovery> {
     let identities: Vec<Identity> = found.iter().filter_map(identity).collect();
     let bindings: Vec<Binding> = found.iter().filter_map(binding).collect();
     let workloads: Vec<Workload> = found.iter().filter_map(workload::of).collect();
+    let retire = super::retire::entries(&tree, &stages, &found)?
+        .into_iter()
+        .map(|(folder, entry)| super::Retired { folder, entry })
+        .collect();
     let mut d = Discovery {
         stages,
+        retire,
         ..Discovery::default()
     };
     let usable = usable_identities(&identities, &mut unmapped);

@@ -12,6 +12,7 @@ pub mod answers;
 mod discover;
 mod objects;
 pub mod report;
+mod retire;
 mod workload;
 
 use serde::Serialize;
@@ -134,6 +135,17 @@ pub struct Discovery {
     pub bindings: Vec<Binding>,
     pub credentials: Vec<Credential>,
     pub unmapped: Vec<Unmapped>,
+    /// What step 2 takes out of the user's kustomizations: entries that
+    /// hold Pod Identity and nothing else.
+    pub retire: Vec<Retired>,
+}
+
+/// A kustomization entry step 2 takes out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Retired {
+    /// The folder of the kustomization.
+    pub folder: String,
+    pub entry: String,
 }
 
 /// The subscription, group and name of a user-assigned identity's ARM id;

@@ -46,6 +46,16 @@ pub fn text(d: &Discovery) -> String {
             }
         }
     }
+    if !d.retire.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nStep 2 (regen --set migration_step=2) takes Pod Identity out of:"
+        );
+        for r in &d.retire {
+            let folder = if r.folder.is_empty() { "." } else { &r.folder };
+            let _ = writeln!(s, "  {folder}: {}", r.entry);
+        }
+    }
     if !d.unmapped.is_empty() {
         let _ = writeln!(
             s,
@@ -76,6 +86,7 @@ pub fn json(d: &Discovery) -> String {
         "bindings": d.bindings,
         "credentials": credentials,
         "unmapped": d.unmapped,
+        "retire": d.retire,
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
