@@ -8,6 +8,7 @@
 //! installs are weighed together. Everything else belongs to the folder
 //! doctor was given.
 
+mod migration;
 pub mod report;
 pub mod rules;
 pub mod scan;

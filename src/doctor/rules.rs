@@ -83,6 +83,15 @@ pub fn check(tree: &dyn Tree, layout: &str, facts: &Facts) -> Result<Vec<Finding
     ctx.az();
     ctx.typos();
     ctx.bicep_versions();
+    let mut seen = BTreeSet::new();
+    let built: Vec<(String, Build)> = ctx
+        .builds
+        .iter()
+        .filter_map(|(_, b)| b.clone())
+        .filter(|(d, _)| seen.insert(d.clone()))
+        .collect();
+    ctx.out
+        .extend(super::migration::check(tree, facts, &built)?);
     Ok(ctx.out)
 }
 

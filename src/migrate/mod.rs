@@ -10,10 +10,10 @@
 
 pub mod answers;
 mod discover;
-mod objects;
+pub(crate) mod objects;
 pub mod report;
 mod retire;
-mod workload;
+pub(crate) mod workload;
 
 use serde::Serialize;
 
