@@ -21,7 +21,7 @@ pub fn new_kustomization(entries: &[String]) -> String {
     let mut out = String::from(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
     );
-    let (paths, rest) = split_entries(entries);
+    let (paths, rest) = patches::split_entries(entries);
     for e in &rest {
         out.push_str("- ");
         out.push_str(&escape::yaml(e));
@@ -85,65 +85,11 @@ pub fn entry_path(entry: &str) -> &str {
     entry.strip_prefix(PATCH_ENTRY).unwrap_or(entry)
 }
 
-/// `entries` split into `patches` paths and `resources` entries.
-fn split_entries(entries: &[String]) -> (Vec<String>, Vec<String>) {
-    let (p, r): (Vec<&String>, Vec<&String>) =
-        entries.iter().partition(|e| e.starts_with(PATCH_ENTRY));
-    (
-        p.into_iter().map(|e| entry_path(e).to_string()).collect(),
-        r.into_iter().cloned().collect(),
-    )
-}
-
-/// Apply `plain` to the `resources` entries and `patch` to the `patches`
-/// paths of `entries`, one after the other.
-fn edit_both(
-    input: &[u8],
-    entries: &[String],
-    plain: fn(&[u8], &[String]) -> Result<Patched, String>,
-    patch: fn(&[u8], &[String]) -> Result<Patched, String>,
-) -> Result<Patched, String> {
-    let (paths, rest) = split_entries(entries);
-    let mut out = Patched::Unchanged;
-    if !rest.is_empty() || paths.is_empty() {
-        out = plain(input, &rest)?;
-    }
-    if !paths.is_empty() {
-        let now = match &out {
-            Patched::Changed(b) => b.as_slice(),
-            Patched::Unchanged => input,
-        };
-        if let Patched::Changed(b) = patch(now, &paths)? {
-            out = Patched::Changed(b);
-        }
-    }
-    Ok(out)
-}
-
-fn patch_edit(input: &[u8], paths: &[String], remove: bool) -> Result<Patched, String> {
-    let doc = Document::of(input)?;
-    let data = parse(doc.text)?;
-    if let Some(why) = not_a_kustomization(&data) {
-        return Err(why);
-    }
-    let refs: Vec<&String> = paths.iter().collect();
-    let eol = if doc.whole.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    let edited = match remove {
-        false => patches::add(doc.text, &data, &refs, eol)?,
-        true => patches::remove(doc.text, &data, &refs)?,
-    };
-    Ok(edited.map_or(Patched::Unchanged, |e| doc.with(&e)))
-}
-
 /// Ensure every entry is listed: in `resources`, or for a
 /// [`PATCH_ENTRY`] one, in `patches`. `Err` holds the reason the file
 /// cannot be edited safely; the caller leaves it as it was.
 pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String> {
-    edit_both(input, entries, add_plain, |i, p| patch_edit(i, p, false))
+    patches::edit_both(input, entries, add_plain, |i, p| patches::edit(i, p, false))
 }
 
 fn add_plain(input: &[u8], entries: &[String]) -> Result<Patched, String> {
@@ -622,7 +568,9 @@ fn insert_flow(text: &str, open: usize, missing: &[&String]) -> Result<String, S
 /// item's line goes, a flow item goes with one comma, and a list left empty
 /// becomes `[]`. `Err` holds the reason the file cannot be edited safely.
 pub fn remove_resources(input: &[u8], entries: &[String]) -> Result<Patched, String> {
-    edit_both(input, entries, remove_plain, |i, p| patch_edit(i, p, true))
+    patches::edit_both(input, entries, remove_plain, |i, p| {
+        patches::edit(i, p, true)
+    })
 }
 
 fn remove_plain(input: &[u8], entries: &[String]) -> Result<Patched, String> {

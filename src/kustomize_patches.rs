@@ -5,6 +5,7 @@
 
 use serde_yaml::{Mapping, Value};
 
+use super::{Document, PATCH_ENTRY, Patched, entry_path, not_a_kustomization};
 use super::{
     Line, append_key, escape, indent, is_blank_or_comment, is_marker, is_seq_item, lines, parse,
     same_entry, seq_offset, strip_comment, top_indent,
@@ -219,4 +220,58 @@ fn verify(
         ));
     }
     Ok(())
+}
+
+/// `entries` split into `patches` paths and `resources` entries.
+pub(super) fn split_entries(entries: &[String]) -> (Vec<String>, Vec<String>) {
+    let (p, r): (Vec<&String>, Vec<&String>) =
+        entries.iter().partition(|e| e.starts_with(PATCH_ENTRY));
+    (
+        p.into_iter().map(|e| entry_path(e).to_string()).collect(),
+        r.into_iter().cloned().collect(),
+    )
+}
+
+/// Apply `plain` to the `resources` entries and `patch` to the `patches`
+/// paths of `entries`, one after the other.
+pub(super) fn edit_both(
+    input: &[u8],
+    entries: &[String],
+    plain: fn(&[u8], &[String]) -> Result<Patched, String>,
+    patch: fn(&[u8], &[String]) -> Result<Patched, String>,
+) -> Result<Patched, String> {
+    let (paths, rest) = split_entries(entries);
+    let mut out = Patched::Unchanged;
+    if !rest.is_empty() || paths.is_empty() {
+        out = plain(input, &rest)?;
+    }
+    if !paths.is_empty() {
+        let now = match &out {
+            Patched::Changed(b) => b.as_slice(),
+            Patched::Unchanged => input,
+        };
+        if let Patched::Changed(b) = patch(now, &paths)? {
+            out = Patched::Changed(b);
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn edit(input: &[u8], paths: &[String], removing: bool) -> Result<Patched, String> {
+    let doc = Document::of(input)?;
+    let data = parse(doc.text)?;
+    if let Some(why) = not_a_kustomization(&data) {
+        return Err(why);
+    }
+    let refs: Vec<&String> = paths.iter().collect();
+    let eol = if doc.whole.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let edited = match removing {
+        false => add(doc.text, &data, &refs, eol)?,
+        true => remove(doc.text, &data, &refs)?,
+    };
+    Ok(edited.map_or(Patched::Unchanged, |e| doc.with(&e)))
 }

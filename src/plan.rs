@@ -514,6 +514,7 @@ fn overlay_of<'a>(tree: &'a dyn Tree, files: &[FileOp]) -> Overlay<'a> {
 /// The entries of patch `r` to add, and the pack's files not to write
 /// because an entry already in the kustomization provides what they hold
 /// (a matching `provided_by` pattern, or the same objects from another file).
+/// A `patches` item changes objects listed elsewhere: it provides none.
 fn provided(
     r: &Rendered,
     rendered: &[Rendered],
@@ -539,7 +540,6 @@ fn provided(
     let (mut add, mut skip) = (Vec::new(), Vec::new());
     for e in &r.resources {
         let target = applied::join(dir, kustomize::entry_path(e));
-        // A patch changes objects listed elsewhere: it provides none itself.
         if e.starts_with(kustomize::PATCH_ENTRY)
             || listed.iter().any(|x| kustomize::same_entry(x, e))
         {

@@ -89,30 +89,10 @@ fn render_with(
             } else {
                 Vec::new()
             };
-            // An entry may render to several, one per line.
-            let entries = |list: &[String]| -> Result<Vec<String>> {
-                let mut out = Vec::new();
-                for r in list {
-                    let text = expr::render_text(r, &ctx).map_err(|e| err("patch entry", e))?;
-                    out.extend(
-                        text.lines()
-                            .map(str::trim)
-                            .filter(|l| !l.is_empty())
-                            .map(str::to_string),
-                    );
-                }
-                Ok(out)
+            let (resources, retire) = match &spec.patch {
+                Some(p) => patch_entries(p, &ctx).map_err(|e| err("patch entry", e))?,
+                None => (Vec::new(), Vec::new()),
             };
-            let (mut resources, mut retire) = (Vec::new(), Vec::new());
-            if let Some(p) = &spec.patch {
-                resources = entries(&p.kustomize_resources)?;
-                resources.extend(
-                    entries(&p.kustomize_patches)?
-                        .into_iter()
-                        .map(|l| format!("{}{l}", crate::kustomize::PATCH_ENTRY)),
-                );
-                retire = entries(&p.kustomize_retire)?;
-            }
             let mut provided_by = Vec::new();
             for p in spec.patch.iter().flat_map(|p| &p.provided_by) {
                 let entry =
@@ -144,6 +124,34 @@ fn render_with(
         }
     }
     Ok(out.into_values().collect())
+}
+
+/// A patch's entries to ensure (`resources`, then `patches` items under
+/// [`crate::kustomize::PATCH_ENTRY`]) and to retire. An entry may render to
+/// several, one per line.
+fn patch_entries(
+    p: &crate::pack::PatchSpec,
+    ctx: &tera::Context,
+) -> std::result::Result<(Vec<String>, Vec<String>), String> {
+    let entries = |list: &[String]| -> std::result::Result<Vec<String>, String> {
+        let mut out = Vec::new();
+        for r in list {
+            let text = expr::render_text(r, ctx)?;
+            out.extend(
+                text.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_string),
+            );
+        }
+        Ok(out)
+    };
+    let mut resources = entries(&p.kustomize_resources)?;
+    resources.extend(
+        entries(&p.kustomize_patches)?
+            .into_iter()
+            .map(|l| format!("{}{l}", crate::kustomize::PATCH_ENTRY)),
+    );
+    Ok((resources, entries(&p.kustomize_retire)?))
 }
 
 /// The folders the pack's stages point Flux at, for `answers`, by path.

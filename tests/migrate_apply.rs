@@ -197,20 +197,11 @@ fn keys(v: &Value) -> BTreeSet<String> {
     v.as_object().unwrap().keys().cloned().collect()
 }
 
-#[test]
-fn bicep_matches_the_arm_swagger() {
-    let dir = wi::copy_of("wi-migration");
-    migrate(dir.path(), &[]);
-    let msi = swagger("managedidentity-2023-01-31.excerpt.json");
-    let aks = swagger("managedclusters-2024-09-01.excerpt.json");
-    let name_re = regex::Regex::new(
-        msi["parameters"]["FederatedIdentityCredentialResourceNameParameter"]["pattern"]
-            .as_str()
-            .unwrap(),
-    )
-    .unwrap();
+/// The credential module checked against the swagger: one resource of its
+/// API version with the properties it allows and requires; its parameters.
+fn credential_module(root: &Path, msi: &Value) -> BTreeSet<String> {
     // The credential module: one resource of the swagger's API version.
-    let src = read(dir.path(), "iac/federated-credentials.bicep");
+    let src = read(root, "iac/federated-credentials.bicep");
     let tree = bicep::parse(&src);
     bicep::assert_no_errors(&tree, &src, "federated-credentials.bicep");
     let (_, ty, body) = bicep::resources(&tree, &src)
@@ -225,7 +216,7 @@ fn bicep_matches_the_arm_swagger() {
         )
     );
     let props = keys(&body["properties"]);
-    let allowed = writable(&msi, "FederatedIdentityCredentialProperties");
+    let allowed = writable(msi, "FederatedIdentityCredentialProperties");
     let required: BTreeSet<String> =
         msi["definitions"]["FederatedIdentityCredentialProperties"]["required"]
             .as_array()
@@ -247,6 +238,22 @@ fn bicep_matches_the_arm_swagger() {
         .filter_map(|l| l.strip_prefix("param "))
         .map(|l| l.split_whitespace().next().unwrap().to_string())
         .collect();
+    params
+}
+
+#[test]
+fn bicep_matches_the_arm_swagger() {
+    let dir = wi::copy_of("wi-migration");
+    migrate(dir.path(), &[]);
+    let msi = swagger("managedidentity-2023-01-31.excerpt.json");
+    let aks = swagger("managedclusters-2024-09-01.excerpt.json");
+    let name_re = regex::Regex::new(
+        msi["parameters"]["FederatedIdentityCredentialResourceNameParameter"]["pattern"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let params = credential_module(dir.path(), &msi);
     // The main file: one module call per credential, every parameter given.
     let src = read(dir.path(), "iac/workload-identity.bicep");
     let tree = bicep::parse(&src);
