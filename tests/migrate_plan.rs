@@ -108,6 +108,12 @@ fn maps_three_identities_two_namespaces_five_workloads() {
         v["credentials"][3]["client_id"],
         "22222222-2222-2222-2222-222222222222"
     );
+    // The StatefulSet's account is the team's own: patched where it is.
+    assert_eq!(
+        v["credentials"][0]["declared"]["file"],
+        "apps/staging/billing/sync.yaml"
+    );
+    assert!(v["credentials"][1].get("declared").is_none());
     assert_eq!(
         v["credentials"][1]["workloads"][0]["values_path"],
         serde_json::json!(["podLabels"])

@@ -30,9 +30,26 @@ pub fn sets(d: &Discovery) -> Vec<String> {
             ]
             .join("|"),
         );
-        let home = account_folder(c);
+        let (home, declared_ns, how) = match &c.declared {
+            Some(d) => (
+                folder(&d.file),
+                d.namespace.as_deref().unwrap_or(""),
+                "patch",
+            ),
+            None => (account_folder(c), c.namespace.as_str(), "new"),
+        };
         dirs.insert(home.to_string());
-        accounts.push([home, &c.namespace, &c.service_account, &c.client_id].join("|"));
+        accounts.push(
+            [
+                home,
+                &c.namespace,
+                &c.service_account,
+                &c.client_id,
+                declared_ns,
+                how,
+            ]
+            .join("|"),
+        );
         for w in &c.workloads {
             dirs.insert(folder(&w.file).to_string());
             workloads.push(workload(w));

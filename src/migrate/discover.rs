@@ -60,6 +60,12 @@ pub fn discover(root: &Path) -> Result<Discovery> {
         }
     }
     d.credentials = credentials(by_sa, &identities, &mut unmapped);
+    d.credentials = declared_accounts(
+        &tree,
+        &found,
+        std::mem::take(&mut d.credentials),
+        &mut unmapped,
+    )?;
     for i in &identities {
         let key = format!("{}/{}", i.namespace, i.name);
         if usable.contains_key(&key) && !d.credentials.iter().any(|c| c.identity == key) {
@@ -109,6 +115,79 @@ fn patchable(
             if dir.is_empty() { "." } else { &dir }
         ))
     })
+}
+
+/// Credentials whose ServiceAccount the repository already declares get
+/// it patched where it is: reported instead when that folder's
+/// kustomization does not apply it, or it names another client id.
+fn declared_accounts(
+    tree: &DiskTree,
+    found: &[Found],
+    credentials: Vec<Credential>,
+    unmapped: &mut Vec<Unmapped>,
+) -> Result<Vec<Credential>> {
+    let mut out = Vec::new();
+    for mut c in credentials {
+        // The one a previous run wrote is the run's own, not the user's.
+        let ours = format!(
+            "wi-serviceaccount-{}-{}.yaml",
+            c.service_account, c.namespace
+        );
+        let Some(sa) = found.iter().find(|f| {
+            f.object.kind == "ServiceAccount"
+                && f.object.file.rsplit('/').next() != Some(ours.as_str())
+                && f.object.api_version == "v1"
+                && f.object.name == c.service_account
+                && f.object.namespace.as_deref() == Some(c.namespace.as_str())
+        }) else {
+            out.push(c);
+            continue;
+        };
+        let file = sa.object.file.clone();
+        let named = sa
+            .body
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
+            .and_then(|a| a.get(super::CLIENT_ID_ANNOTATION))
+            .and_then(|v| v.as_str());
+        let as_workload = Workload {
+            kind: "ServiceAccount".into(),
+            api_version: "v1".into(),
+            name: c.service_account.clone(),
+            namespace: Some(c.namespace.clone()),
+            declared_namespace: sa.object.declared_namespace.clone(),
+            file: file.clone(),
+            selector: String::new(),
+            service_account: None,
+            values_path: Vec::new(),
+            problem: None,
+        };
+        let why = match named {
+            Some(other) if other != c.client_id => Some(format!(
+                "it already names client id {other}, not {}'s {}",
+                c.identity, c.client_id
+            )),
+            _ => patchable(tree, &as_workload, &mut BTreeMap::new())?.err(),
+        };
+        match why {
+            Some(reason) => unmapped.extend(c.workloads.iter().map(|w| Unmapped {
+                object: w.display(),
+                file: w.file.clone(),
+                reason: format!(
+                    "its service account {}/{} is declared in {file} and cannot be annotated there: {reason}",
+                    c.namespace, c.service_account
+                ),
+            })),
+            None => {
+                c.declared = Some(super::Declared {
+                    file,
+                    namespace: sa.object.declared_namespace.clone(),
+                });
+                out.push(c);
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn is_kind(f: &Found, kind: &str) -> bool {
@@ -306,6 +385,7 @@ fn credentials(
             namespace: ns,
             service_account: sa,
             workloads,
+            declared: None,
         });
     }
     out

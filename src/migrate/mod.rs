@@ -105,6 +105,18 @@ pub struct Credential {
     pub namespace: String,
     pub service_account: String,
     pub workloads: Vec<Workload>,
+    /// The ServiceAccount as the repository already declares it: patched
+    /// there, not written again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declared: Option<Declared>,
+}
+
+/// Where a ServiceAccount is already declared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Declared {
+    pub file: String,
+    /// The namespace its file names (a patch must name the same).
+    pub namespace: Option<String>,
 }
 
 impl Credential {
