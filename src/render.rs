@@ -93,6 +93,14 @@ fn render_with(
                 Some(p) => patch_entries(p, &ctx).map_err(|e| err("patch entry", e))?,
                 None => (Vec::new(), Vec::new()),
             };
+            // Taking a user's entries out is the built-in migration's
+            // alone: a pack from disk may not make Flux drop what it applied.
+            if !retire.is_empty() && !pack.is_builtin() {
+                return Err(err(
+                    &what,
+                    "kustomize-retire is honoured in built-in packs only".into(),
+                ));
+            }
             let mut provided_by = Vec::new();
             for p in spec.patch.iter().flat_map(|p| &p.provided_by) {
                 let entry =

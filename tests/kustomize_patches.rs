@@ -3,6 +3,8 @@
 //! the same kustomization plus or minus the entries, and what cannot be
 //! edited exactly is refused.
 
+mod common;
+
 use flux_scaffold::kustomize::{PATCH_ENTRY, Patched, add_resources, remove_resources};
 
 fn entries(paths: &[&str]) -> Vec<String> {
@@ -92,4 +94,30 @@ fn forms_it_cannot_edit_exactly_are_refused() {
     // An item of ours spread over several lines is not removed by guess.
     let input = "patches:\n- path: p.yaml\n  target:\n    kind: Deployment\n";
     assert!(remove_resources(input.as_bytes(), &entries(&["p.yaml"])).is_err());
+}
+
+#[test]
+fn a_pack_from_disk_may_not_retire_entries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pack = tmp.path().join("pack");
+    common::hostile_pack(
+        &pack,
+        "  - path: app/kustomization.yaml\n    ownership: patch\n    patch:\n      kustomize-retire: [keep.yaml]\n",
+        &[],
+    );
+    let target = tmp.path().join("repo");
+    std::fs::create_dir_all(target.join("app")).unwrap();
+    let k = "resources:\n- keep.yaml\n";
+    std::fs::write(target.join("app/kustomization.yaml"), k).unwrap();
+    std::fs::write(
+        target.join("app/keep.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep\n",
+    )
+    .unwrap();
+    let out = common::run_pack(&pack, &target, &[]);
+    common::refused(&out, "kustomize-retire is honoured in built-in packs only");
+    assert_eq!(
+        std::fs::read_to_string(target.join("app/kustomization.yaml")).unwrap(),
+        k
+    );
 }
