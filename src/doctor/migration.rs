@@ -22,7 +22,18 @@ pub fn check(tree: &dyn Tree, facts: &Facts, builds: &[(String, Build)]) -> Resu
     let dirs: Vec<String> = builds.iter().map(|(d, _)| d.clone()).collect();
     let (found, _) = objects::collect(tree, &dirs)?;
     let mut out = Vec::new();
-    let installed = !facts.installs.is_empty()
+    // Installed: by infrastructure code, or by manifests a stage applies
+    // (a file left in the repository after its entry went does not count).
+    let applied = |file: &str| {
+        builds.iter().any(|(_, b)| {
+            b.sources
+                .contains(&crate::applied::Source::File(file.to_string()))
+        })
+    };
+    let installed = facts
+        .installs
+        .iter()
+        .any(|i| !(i.file.ends_with(".yaml") || i.file.ends_with(".yml")) || applied(&i.file))
         || builds.iter().any(|(_, b)| {
             b.objects
                 .iter()
