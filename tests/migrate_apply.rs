@@ -564,3 +564,41 @@ fn step_2_takes_the_pods_and_the_repository_off_pod_identity() {
         flux::build(dir.path(), &stage).unwrap();
     }
 }
+
+#[test]
+fn every_environment_gets_its_credentials_written_one_at_a_time() {
+    let dir = wi::copy_of("wi-migration");
+    migrate(dir.path(), &["environments=staging,production"]);
+    let src = read(dir.path(), "iac/workload-identity.bicep");
+    let tree = bicep::parse(&src);
+    bicep::assert_no_errors(&tree, &src, "workload-identity.bicep");
+    let modules = bicep::modules(&tree, &src);
+    assert_eq!(modules.len(), 8);
+    // One chain through both clusters: the same identities take them all.
+    for (i, (_, _, body)) in modules.iter().enumerate().skip(1) {
+        assert_eq!(body["dependsOn"][0]["expr"], modules[i - 1].0.as_str());
+    }
+    let names: BTreeSet<&str> = modules
+        .iter()
+        .map(|(_, _, b)| b["params"]["credentialName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 8, "{names:?}");
+    assert!(
+        names.contains("aks-shop-production-orders-orders-api"),
+        "{names:?}"
+    );
+    let body: hcl::Body = hcl::from_str(&read(dir.path(), "iac/workload-identity.tf")).unwrap();
+    let credentials: Vec<&hcl::Block> = body
+        .blocks()
+        .filter(|b| {
+            b.labels().first().map(|l| l.as_str()) == Some("azurerm_federated_identity_credential")
+        })
+        .collect();
+    assert_eq!(credentials.len(), 8);
+    let az = az_commands(&read(dir.path(), "iac/workload-identity.sh"));
+    let updates = az
+        .iter()
+        .filter(|c| c[0] == "az" && c[1] == "aks" && c[2] == "update")
+        .count();
+    assert_eq!(updates, 2);
+}
