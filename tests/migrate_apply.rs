@@ -14,148 +14,16 @@ mod flux;
 mod shell;
 #[path = "common/wi.rs"]
 mod wi;
+#[path = "common/wi_apply.rs"]
+mod wi_apply;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
-use common::{bin, documents, read};
+use common::{documents, read};
 use serde_json::Value;
+use wi_apply::*;
 
-const SETS: [&str; 3] = [
-    "cluster_name=aks-shop",
-    "resource_group=rg-shop",
-    "iac=bicep,az-cli,terraform",
-];
-
-/// The subjects of the fixture's four federated credentials.
-const SUBJECTS: [&str; 4] = [
-    "system:serviceaccount:billing:billing-sync",
-    "system:serviceaccount:billing:ledger",
-    "system:serviceaccount:orders:orders-api",
-    "system:serviceaccount:orders:orders-report",
-];
-
-/// `flux-scaffold ARGS DIR --set ...`, which must succeed.
-fn run(args: &[&str], dir: &Path, sets: &[&str]) -> std::process::Output {
-    let mut c = bin();
-    c.args(args).arg(dir);
-    for s in sets {
-        c.arg("--set").arg(s);
-    }
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn migrate(dir: &Path, extra: &[&str]) -> std::process::Output {
-    let sets: Vec<&str> = SETS.iter().chain(extra).copied().collect();
-    run(&["migrate", "apply"], dir, &sets)
-}
-
-/// Every file of the tree with its bytes.
-fn snapshot(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    common::tree(root)
-        .into_iter()
-        .filter(|p| !p.ends_with('/'))
-        .map(|p| (p.clone(), std::fs::read(root.join(&p)).unwrap_or_default()))
-        .collect()
-}
-
-/// The paths whose bytes differ between two snapshots.
-fn changed(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
-    a.keys()
-        .chain(b.keys())
-        .filter(|k| a.get(*k) != b.get(*k))
-        .cloned()
-        .collect()
-}
-
-/// (kind, name) → the pod template (or HelmRelease values) as built.
-fn pods(objects: &[serde_yaml::Value]) -> BTreeMap<(String, String), serde_yaml::Value> {
-    let mut out = BTreeMap::new();
-    for o in objects {
-        let kind = o["kind"].as_str().unwrap_or("").to_string();
-        let name = o["metadata"]["name"].as_str().unwrap_or("").to_string();
-        let t = match kind.as_str() {
-            "CronJob" => o["spec"]["jobTemplate"]["spec"]["template"].clone(),
-            "HelmRelease" => o["spec"]["values"].clone(),
-            _ => o["spec"]["template"].clone(),
-        };
-        out.insert((kind, name), t);
-    }
-    out
-}
-
-pub fn assert_workloads(root: &Path, step2: bool) {
-    for stage in flux::stages(root)
-        .into_iter()
-        .chain(["apps/staging".to_string()])
-    {
-        flux::build(root, &stage).unwrap_or_else(|e| panic!("{e}"));
-    }
-    let objects = flux::build(root, "apps/staging").unwrap();
-    let pods = pods(&objects);
-    for (kind, name, sa) in [
-        ("Deployment", "orders-api", "orders-api"),
-        ("Deployment", "orders-worker", "orders-api"),
-        ("CronJob", "orders-report", "orders-report"),
-        ("StatefulSet", "billing-sync", "billing-sync"),
-    ] {
-        let t = &pods[&(kind.to_string(), name.to_string())];
-        let labels = &t["metadata"]["labels"];
-        assert_eq!(
-            labels["azure.workload.identity/use"], "true",
-            "{kind} {name}"
-        );
-        assert_eq!(
-            labels.get("aadpodidbinding").is_some(),
-            !step2,
-            "{kind} {name}"
-        );
-        assert_eq!(t["spec"]["serviceAccountName"], sa, "{kind} {name}");
-    }
-    let ledger = &pods[&("HelmRelease".to_string(), "ledger".to_string())];
-    assert_eq!(ledger["podLabels"]["azure.workload.identity/use"], "true");
-    assert_eq!(ledger["podLabels"].get("aadpodidbinding").is_some(), !step2);
-    let accounts: BTreeMap<String, String> = objects
-        .iter()
-        .filter(|o| o["kind"] == "ServiceAccount")
-        .map(|o| {
-            (
-                format!(
-                    "{}/{}",
-                    o["metadata"]["namespace"].as_str().unwrap(),
-                    o["metadata"]["name"].as_str().unwrap()
-                ),
-                o["metadata"]["annotations"]["azure.workload.identity/client-id"]
-                    .as_str()
-                    .unwrap()
-                    .to_string(),
-            )
-        })
-        .collect();
-    let want: BTreeMap<String, String> = [
-        (
-            "billing/billing-sync",
-            "33333333-3333-3333-3333-333333333333",
-        ),
-        ("billing/ledger", "33333333-3333-3333-3333-333333333333"),
-        ("orders/orders-api", "11111111-1111-1111-1111-111111111111"),
-        (
-            "orders/orders-report",
-            "22222222-2222-2222-2222-222222222222",
-        ),
-    ]
-    .into_iter()
-    .map(|(a, b)| (a.to_string(), b.to_string()))
-    .collect();
-    assert_eq!(accounts, want);
-}
+use std::path::Path;
 
 #[test]
 fn step_1_builds_and_puts_the_workloads_on_workload_identity() {
@@ -193,27 +61,6 @@ fn step_1_builds_and_puts_the_workloads_on_workload_identity() {
     assert!(String::from_utf8_lossy(&again.stdout).contains("nothing to do"));
     // And plain regen agrees.
     assert!(common::regen_check(dir.path()).status.success());
-}
-
-fn swagger(name: &str) -> Value {
-    let path = wi::fixture("swagger").join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-/// The writable property names of a swagger definition.
-fn writable(s: &Value, def: &str) -> BTreeSet<String> {
-    let props = s["definitions"][def]["properties"]
-        .as_object()
-        .unwrap_or_else(|| panic!("{def} missing from the swagger excerpt"));
-    props
-        .iter()
-        .filter(|(_, v)| v["readOnly"] != true)
-        .map(|(k, _)| k.clone())
-        .collect()
-}
-
-fn keys(v: &Value) -> BTreeSet<String> {
-    v.as_object().unwrap().keys().cloned().collect()
 }
 
 /// The credential module checked against the swagger: one resource of its
@@ -403,20 +250,6 @@ fn terraform_parses_and_uses_the_azurerm_arguments() {
     assert_eq!(subjects, SUBJECTS.iter().map(|s| s.to_string()).collect());
 }
 
-/// The az commands of a script, with the issuer variable as the one
-/// expansion the script may hold, checked and replaced first.
-pub fn az_commands(script: &str) -> Vec<Vec<String>> {
-    let capture = regex::Regex::new(
-        r#"(?m)^issuer="\$\(az aks show --resource-group [A-Za-z0-9._()-]+ --name [A-Za-z0-9_-]+ --query oidcIssuerProfile\.issuerUrl --output tsv\)"$"#,
-    )
-    .unwrap();
-    assert!(capture.is_match(script), "{script}");
-    let plain = capture
-        .replace_all(script, "")
-        .replace("\"$issuer\"", "ISSUER");
-    shell::commands(&plain)
-}
-
 #[test]
 fn az_commands_use_the_cli_flags() {
     let dir = wi::copy_of("wi-migration");
@@ -498,107 +331,4 @@ fn unmappable_workloads_are_reported_and_left_alone() {
     assert_eq!(patches.len(), 1, "{new:?}");
     assert!(patches[0].ends_with("wi-patch-deployment-ok.yaml"));
     flux::build(dir.path(), "apps").unwrap();
-}
-
-fn regen(dir: &Path, sets: &[&str]) -> std::process::Output {
-    run(&["regen"], dir, sets)
-}
-
-#[test]
-fn step_2_takes_the_pods_and_the_repository_off_pod_identity() {
-    let dir = wi::copy_of("wi-migration");
-    migrate(dir.path(), &["pod_identity_addon=true"]);
-    let apps_before: BTreeSet<flux::Id> = flux::build(dir.path(), "apps/staging")
-        .unwrap()
-        .iter()
-        .map(flux::id)
-        .collect();
-    let out = regen(dir.path(), &["migration_step=2"]);
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("retired pod-identity, flux-exception.yaml, identities.yaml"),
-        "{text}"
-    );
-    // Every stage builds; the pods carry no aadpodidbinding any more.
-    assert_workloads(dir.path(), true);
-    // Pod Identity is gone from what Flux applies, and nothing else is.
-    for stage in ["prerequisites", "infrastructure"] {
-        let objects = flux::build(dir.path(), stage).unwrap();
-        assert!(objects.is_empty(), "{stage}: {objects:?}");
-    }
-    let apps_after: BTreeSet<flux::Id> = flux::build(dir.path(), "apps/staging")
-        .unwrap()
-        .iter()
-        .map(flux::id)
-        .collect();
-    assert_eq!(apps_after, apps_before);
-    // The retired files stay in the repository (the user deletes them).
-    assert!(dir.path().join("infrastructure/identities.yaml").is_file());
-    // The add-on goes off with the cluster settings.
-    let script = read(dir.path(), "iac/workload-identity.sh");
-    let disable: Vec<Vec<String>> = az_commands(&script)
-        .into_iter()
-        .filter(|c| c.iter().any(|w| w == "--disable-pod-identity"))
-        .collect();
-    assert_eq!(disable.len(), 1, "{script}");
-    let src = read(dir.path(), "iac/workload-identity-cluster.bicep");
-    let tree = bicep::parse(&src);
-    bicep::assert_no_errors(&tree, &src, "workload-identity-cluster.bicep");
-    let outputs: BTreeMap<String, Value> = bicep::outputs(&tree, &src).into_iter().collect();
-    let aks = swagger("managedclusters-2024-09-01.excerpt.json");
-    let profile = &outputs["podIdentityProfile"];
-    assert!(keys(profile).is_subset(&writable(&aks, "ManagedClusterPodIdentityProfile")));
-    assert_eq!(profile["enabled"], false);
-    // Nothing left to do: regen and migrate apply (which keeps the
-    // recorded mapping) change no byte.
-    let after = snapshot(dir.path());
-    assert!(common::regen_check(dir.path()).status.success());
-    migrate(dir.path(), &["pod_identity_addon=true"]);
-    assert_eq!(changed(&snapshot(dir.path()), &after), Vec::<String>::new());
-    // Back to step 1 the patches keep the label again, but the retired
-    // entries were the user's: they are not put back by guess.
-    regen(dir.path(), &["migration_step=1"]);
-    let infra = read(dir.path(), "infrastructure/kustomization.yaml");
-    assert!(!infra.contains("identities.yaml"), "{infra}");
-    for stage in flux::stages(dir.path()) {
-        flux::build(dir.path(), &stage).unwrap();
-    }
-}
-
-#[test]
-fn every_environment_gets_its_credentials_written_one_at_a_time() {
-    let dir = wi::copy_of("wi-migration");
-    migrate(dir.path(), &["environments=staging,production"]);
-    let src = read(dir.path(), "iac/workload-identity.bicep");
-    let tree = bicep::parse(&src);
-    bicep::assert_no_errors(&tree, &src, "workload-identity.bicep");
-    let modules = bicep::modules(&tree, &src);
-    assert_eq!(modules.len(), 8);
-    // One chain through both clusters: the same identities take them all.
-    for (i, (_, _, body)) in modules.iter().enumerate().skip(1) {
-        assert_eq!(body["dependsOn"][0]["expr"], modules[i - 1].0.as_str());
-    }
-    let names: BTreeSet<&str> = modules
-        .iter()
-        .map(|(_, _, b)| b["params"]["credentialName"].as_str().unwrap())
-        .collect();
-    assert_eq!(names.len(), 8, "{names:?}");
-    assert!(
-        names.contains("aks-shop-production-orders-orders-api"),
-        "{names:?}"
-    );
-    let body: hcl::Body = hcl::from_str(&read(dir.path(), "iac/workload-identity.tf")).unwrap();
-    let credentials: Vec<&hcl::Block> = body
-        .blocks()
-        .filter(|b| {
-            b.labels().first().map(|l| l.as_str()) == Some("azurerm_federated_identity_credential")
-        })
-        .collect();
-    assert_eq!(credentials.len(), 8);
-    let az = az_commands(&read(dir.path(), "iac/workload-identity.sh"));
-    let updates = az
-        .iter()
-        .filter(|c| c[0] == "az" && c[1] == "aks" && c[2] == "update")
-        .count();
-    assert_eq!(updates, 2);
 }
