@@ -235,3 +235,30 @@ fn bad_input_is_one_line_and_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn twins_that_would_share_a_patch_file_are_reported() {
+    let dir = wi::copy_of("wi-migration");
+    let api = dir.path().join("apps/staging/orders/api.yaml");
+    let text = std::fs::read_to_string(&api).unwrap();
+    // The same Deployment in a second namespace, in the same file.
+    let twin = text.replace("namespace: orders", "namespace: billing");
+    std::fs::write(&api, format!("{text}---\n{twin}")).unwrap();
+    let (code, v) = plan_json(dir.path());
+    assert_eq!(code, 1);
+    let got = mapping(&v);
+    assert!(
+        got.iter()
+            .flat_map(|c| c.3.iter())
+            .all(|w| w != "Deployment orders-api"),
+        "{got:?}"
+    );
+    let unmapped = v["unmapped"].to_string();
+    for ns in ["orders", "billing"] {
+        assert!(
+            unmapped.contains(&format!("Deployment {ns}/orders-api")),
+            "{unmapped}"
+        );
+    }
+    assert!(unmapped.contains("same patch file"), "{unmapped}");
+}

@@ -59,6 +59,7 @@ pub fn discover(root: &Path) -> Result<Discovery> {
             }),
         }
     }
+    let by_sa = one_patch_file_each(by_sa, &mut unmapped);
     d.credentials = credentials(by_sa, &identities, &mut unmapped);
     d.credentials = declared_accounts(
         &tree,
@@ -115,6 +116,42 @@ fn patchable(
             if dir.is_empty() { "." } else { &dir }
         ))
     })
+}
+
+/// Workloads of one kind and name in one folder (in different namespaces)
+/// would share a patch file name: reported, all of them.
+fn one_patch_file_each(
+    by_sa: BTreeMap<(String, String, String), Vec<Workload>>,
+    unmapped: &mut Vec<Unmapped>,
+) -> BTreeMap<(String, String, String), Vec<Workload>> {
+    let key = |w: &Workload| {
+        (
+            super::answers::folder(&w.file).to_string(),
+            w.kind.to_lowercase(),
+            w.name.clone(),
+        )
+    };
+    let mut count: BTreeMap<(String, String, String), usize> = BTreeMap::new();
+    for w in by_sa.values().flatten() {
+        *count.entry(key(w)).or_default() += 1;
+    }
+    let mut out = BTreeMap::new();
+    for (k, workloads) in by_sa {
+        let (ok, twins): (Vec<Workload>, Vec<Workload>) =
+            workloads.into_iter().partition(|w| count[&key(w)] == 1);
+        unmapped.extend(twins.iter().map(|w| Unmapped {
+            object: w.display(),
+            file: w.file.clone(),
+            reason: format!(
+                "another {} {} in its folder would take the same patch file; move one to a folder of its own",
+                w.kind, w.name
+            ),
+        }));
+        if !ok.is_empty() {
+            out.insert(k, ok);
+        }
+    }
+    out
 }
 
 /// Credentials whose ServiceAccount the repository already declares get
