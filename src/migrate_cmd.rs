@@ -96,6 +96,12 @@ fn apply(args: ApplyArgs) -> Result<i32> {
             .or_else(|| a.defaults.get("migration_step"));
         v == Some(&crate::answers::Value::Str("2".into()))
     });
+    if !step2 && d.credentials.is_empty() {
+        return Err(Error::input(format!(
+            "{}: nothing to migrate: no workload could be mapped to a user-assigned identity (`flux-scaffold migrate plan` says why)",
+            args.dir.display()
+        )));
+    }
     let mut sets = if step2 {
         Vec::new()
     } else {

@@ -234,6 +234,35 @@ fn bad_input_is_one_line_and_exit_2() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // Stages, but nothing to map: apply says so and writes nothing.
+    std::fs::create_dir_all(dir.path().join("apps")).unwrap();
+    std::fs::write(
+        dir.path().join("apps/kustomization.yaml"),
+        "resources: []\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("iac")).unwrap();
+    std::fs::copy(
+        fixture("wi-unmappable").join("iac/flux.sh"),
+        dir.path().join("iac/flux.sh"),
+    )
+    .unwrap();
+    let out = bin()
+        .args([
+            "migrate",
+            "apply",
+            "--set",
+            "cluster_name=a",
+            "--set",
+            "resource_group=b",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("nothing to migrate"), "{err}");
+    assert!(!dir.path().join(".flux-scaffold").exists());
 }
 
 #[test]
