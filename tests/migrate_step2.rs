@@ -118,3 +118,21 @@ fn every_environment_gets_its_credentials_written_one_at_a_time() {
         .count();
     assert_eq!(updates, 2);
 }
+
+#[test]
+fn the_migration_sidecar_is_asked_for_on_the_pod_templates() {
+    let dir = wi::copy_of("wi-migration");
+    migrate(dir.path(), &["sidecar=true"]);
+    let objects = flux::build(dir.path(), "apps/staging").unwrap();
+    let pods = pods(&objects);
+    for ((kind, name), t) in &pods {
+        let annotation =
+            &t["metadata"]["annotations"]["azure.workload.identity/inject-proxy-sidecar"];
+        match kind.as_str() {
+            "Deployment" | "StatefulSet" | "CronJob" => {
+                assert_eq!(annotation, "true", "{kind} {name}")
+            }
+            _ => assert!(annotation.is_null(), "{kind} {name}"),
+        }
+    }
+}
