@@ -201,6 +201,7 @@ fn terraform_parses_and_uses_the_azurerm_arguments() {
     let aks = swagger("managedclusters-2024-09-01.excerpt.json");
     let mut subjects = BTreeSet::new();
     let mut credentials = 0;
+    let mut providers_used = Vec::new();
     for block in body.blocks() {
         let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
         let attrs: BTreeMap<&str, &hcl::Expression> = block
@@ -214,7 +215,7 @@ fn terraform_parses_and_uses_the_azurerm_arguments() {
                 let args: BTreeSet<&str> = attrs
                     .keys()
                     .copied()
-                    .filter(|k| *k != "depends_on")
+                    .filter(|k| !["depends_on", "provider"].contains(k))
                     .collect();
                 assert_eq!(args, FIC_ARGUMENTS.into_iter().collect(), "{labels:?}");
                 if let hcl::Expression::String(s) = attrs["subject"] {
@@ -227,6 +228,10 @@ fn terraform_parses_and_uses_the_azurerm_arguments() {
                 assert!(
                     parent.contains("/providers/Microsoft.ManagedIdentity/userAssignedIdentities/")
                 );
+                // azurerm writes it in its provider's subscription: the identity's.
+                let provider = hcl::format::to_string(attrs["provider"]).unwrap();
+                let sub = parent.split('/').nth(2).unwrap().to_string();
+                providers_used.push((provider, sub));
             }
             ("resource", Some("azapi_update_resource")) => {
                 let props = &object(attrs["body"])["properties"];
@@ -247,6 +252,25 @@ fn terraform_parses_and_uses_the_azurerm_arguments() {
         }
     }
     assert_eq!(credentials, 4);
+    let aliases: BTreeMap<String, String> = body
+        .blocks()
+        .filter(|b| b.identifier() == "provider")
+        .map(|b| {
+            let attr = |k: &str| match b.body().attributes().find(|a| a.key() == k).unwrap().expr()
+            {
+                hcl::Expression::String(s) => s.clone(),
+                other => panic!("{other:?}"),
+            };
+            (
+                format!("azurerm.{}", attr("alias")),
+                attr("subscription_id"),
+            )
+        })
+        .collect();
+    assert_eq!(aliases.len(), 2, "{aliases:?}");
+    for (provider, sub) in &providers_used {
+        assert_eq!(aliases.get(provider), Some(sub), "{provider}: {aliases:?}");
+    }
     assert_eq!(subjects, SUBJECTS.iter().map(|s| s.to_string()).collect());
 }
 

@@ -65,7 +65,16 @@ pub fn sets(d: &Discovery) -> Vec<String> {
             format!("{}|{}", r.folder, r.entry)
         })
         .collect();
+    let subscriptions: BTreeSet<&str> = d
+        .credentials
+        .iter()
+        .map(|c| c.resource_id.subscription.as_str())
+        .collect();
     let mut out = vec![
+        format!(
+            "wi_subscriptions={}",
+            subscriptions.into_iter().collect::<Vec<_>>().join(",")
+        ),
         format!("wi_credentials={}", credentials.join(",")),
         format!("wi_accounts={}", accounts.join(",")),
         format!("wi_workloads={}", workloads.join(",")),

@@ -171,7 +171,13 @@ pub fn parse_resource_id(id: &str) -> Option<ResourceId> {
                 && p.eq_ignore_ascii_case("providers")
                 && ns.eq_ignore_ascii_case("Microsoft.ManagedIdentity")
                 && t.eq_ignore_ascii_case("userAssignedIdentities")
-                && [sub, group, name].iter().all(|x| !x.is_empty()) =>
+                && !sub.is_empty()
+                && sub.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+                && [group, name].iter().all(|x| {
+                    !x.is_empty()
+                        && x.chars()
+                            .all(|c| c.is_alphanumeric() || "-_.()".contains(c))
+                }) =>
         {
             Some(ResourceId {
                 subscription: sub.to_string(),

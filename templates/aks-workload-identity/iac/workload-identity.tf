@@ -3,7 +3,17 @@
 # here; where your azurerm_kubernetes_cluster manages it, set
 # oidc_issuer_enabled = true and workload_identity_enabled = true there
 # instead), and a federated credential per identity, namespace and service
-# account trusting that issuer. The providers are declared in providers.tf.
+# account trusting that issuer. The providers are declared in providers.tf;
+# azurerm writes a credential in its provider's subscription, so each
+# identity's subscription has a provider of its own here.
+{%- for sub in wi_subscriptions %}
+
+provider "azurerm" {
+  alias           = "wi_{{ sub | ident }}"
+  subscription_id = {{ sub }}
+  features {}
+}
+{%- endfor %}
 {%- for env in environments %}
 {%- set e = loop.index0 %}
 {%- set id = env | ident %}
@@ -31,6 +41,7 @@ resource "azapi_update_resource" "workload_identity_{{ id }}" {
 {%- set f = c | split(pat="|") %}
 
 resource "azurerm_federated_identity_credential" "{{ id }}_{{ loop.index }}" {
+  provider            = azurerm.wi_{{ f[0] | ident }}
   name                = {{ cluster_names[e] ~ "-" ~ (f[3] | replace(from=".", to="-")) ~ "-" ~ (f[4] | replace(from=".", to="-")) }}
   resource_group_name = {{ f[1] }}
   parent_id           = {{ "/subscriptions/" ~ f[0] ~ "/resourceGroups/" ~ f[1] ~ "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/" ~ f[2] }}
