@@ -188,3 +188,34 @@ pub fn parse_resource_id(id: &str) -> Option<ResourceId> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_resource_id;
+
+    #[test]
+    fn user_assigned_identity_ids_and_nothing_else() {
+        let id = parse_resource_id(
+            "/subscriptions/0a1b-2c/resourcegroups/rg.(x)_1/providers/microsoft.managedidentity/userassignedidentities/id-1",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                id.subscription.as_str(),
+                id.resource_group.as_str(),
+                id.name.as_str()
+            ),
+            ("0a1b-2c", "rg.(x)_1", "id-1")
+        );
+        for bad in [
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id",
+            "/subscriptions/01/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm",
+            "/subscriptions/01/resourceGroups/rg|x/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id",
+            "/subscriptions/01/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a,b",
+            "/subscriptions/01/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/",
+            "/subscriptions/01/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id/extra",
+        ] {
+            assert!(parse_resource_id(bad).is_none(), "{bad}");
+        }
+    }
+}
