@@ -619,6 +619,7 @@ impl Builder<'_> {
         if let Some(why) = self.touches_namespace(dir, &data)? {
             mark_unknown(&mut objects, &format!("{file}: {why}"));
         }
+        self.check_patch_paths(dir, &file, &data)?;
         for ns in self.namespace_transformers(dir, &data)? {
             set_namespace(&mut objects, &ns);
         }
@@ -680,6 +681,32 @@ impl Builder<'_> {
             }
         }
         Ok(None)
+    }
+
+    /// A `patches` or `patchesStrategicMerge` file that does not exist
+    /// fails the build, like a `resources` entry pointing at nothing.
+    fn check_patch_paths(&mut self, dir: &str, file: &str, data: &serde_yaml::Value) -> Result<()> {
+        for field in ["patches", "patchesStrategicMerge"] {
+            let Some(serde_yaml::Value::Sequence(items)) = data.get(field) else {
+                continue;
+            };
+            for item in items {
+                let path = match field {
+                    "patches" => item.get("path").and_then(|p| p.as_str()),
+                    _ => item.as_str().filter(|s| !s.contains('\n')),
+                };
+                let Some(entry) = path else { continue };
+                let Some(target) = resolve(dir, entry) else {
+                    continue;
+                };
+                if matches!(self.tree.read(&target), Ok(None)) {
+                    self.out.errors.push(format!(
+                        "{file}: {field} entry {entry:?} points at nothing ({target} does not exist)"
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether a kustomization's patches, replacements or transformers

@@ -159,7 +159,9 @@ pub fn plan(
     for r in rendered.iter().filter(|r| r.ownership == Ownership::Patch) {
         let ours = prev_added(prev_files, parent(&r.path), Some(r));
         let (mut add, skip) = provided(r, rendered, &ours, tree, &mut notices)?;
-        add.retain(|e| !hand_removed.contains(&applied::join(parent(&r.path), e)));
+        add.retain(|e| {
+            !hand_removed.contains(&applied::join(parent(&r.path), kustomize::entry_path(e)))
+        });
         skipped.extend(skip);
         adds.insert(r.path.as_str(), add);
     }
@@ -269,8 +271,10 @@ pub fn plan(
                 .read(&k)?
                 .and_then(|b| kustomize::read_kustomization(&b).ok())
         {
-            for (_, e) in applied::entries_of(&data) {
-                let target = applied::join(&dir, e.trim_start_matches("./"));
+            let entries = applied::entries_of(&data).into_iter().map(|(_, e)| e);
+            for e in entries.chain(kustomize::patch_entries(&data)) {
+                let target =
+                    applied::join(&dir, kustomize::entry_path(&e).trim_start_matches("./"));
                 if (removed.contains(&target) || hand_removed.contains(&target))
                     && !drop.iter().any(|d| kustomize::same_entry(d, &e))
                 {
@@ -324,7 +328,10 @@ pub fn plan(
                 op.file.path,
                 unproduced
                     .iter()
-                    .map(|e| e.as_str())
+                    .map(|e| match e.strip_prefix(kustomize::PATCH_ENTRY) {
+                        Some(p) => format!("{p} (patches)"),
+                        None => e.to_string(),
+                    })
                     .collect::<Vec<_>>()
                     .join(", ")
             ));

@@ -165,3 +165,38 @@ fn workload_identity_without_the_oidc_issuer() {
         ["iac/cluster.bicep", "iac/cluster.sh", "iac/cluster.tf"]
     );
 }
+
+#[test]
+fn a_patch_entry_pointing_at_nothing_fails_the_stage() {
+    let dir = wi::copy_of("wi-migration");
+    migrate(dir.path(), false);
+    std::fs::remove_file(
+        dir.path()
+            .join("apps/staging/orders/wi-patch-deployment-orders-api.yaml"),
+    )
+    .unwrap();
+    let found = of(&findings(dir.path()), "FS009");
+    assert_eq!(
+        found,
+        ["apps/staging/orders/kustomization.yaml"],
+        "{found:?}"
+    );
+    // The next runs keep the file removed, as the user chose, and take its
+    // entry with it: nothing is left pointing at nothing, run after run.
+    for _ in 0..2 {
+        let out = bin().arg("regen").arg(dir.path()).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(of(&findings(dir.path()), "FS009").is_empty());
+    }
+    let k =
+        std::fs::read_to_string(dir.path().join("apps/staging/orders/kustomization.yaml")).unwrap();
+    assert!(!k.contains("wi-patch-deployment-orders-api.yaml"), "{k}");
+    assert!(
+        k.contains("- path: wi-patch-deployment-orders-worker.yaml"),
+        "{k}"
+    );
+}
