@@ -63,6 +63,9 @@ pub enum Command {
     /// Diagnose a repository (generated or not) for the Pod Identity + Flux failure class
     #[command(after_help = DOCTOR_EXAMPLES)]
     Doctor(DoctorArgs),
+    /// Plan the move from AAD Pod Identity to Azure Workload Identity
+    #[command(subcommand)]
+    Migrate(crate::migrate_cmd::MigrateCommand),
     /// List, show and export template packs
     #[command(
         subcommand,
@@ -275,6 +278,7 @@ fn run(cli: Cli, color: bool) -> Result<i32, Error> {
         Command::Regen(args) => regen(args, color),
         Command::Doctor(args) => doctor(args, color),
         Command::Packs(cmd) => packs_cmd::run(cmd),
+        Command::Migrate(cmd) => crate::migrate_cmd::run(cmd),
         Command::Completions { shell } => {
             let completer = crate::completion::completer();
             let out = crate::completion::script(shell, &completer)
@@ -313,7 +317,7 @@ fn man(dir: Option<&std::path::Path>) -> Result<i32, Error> {
 
 fn doctor(args: DoctorArgs, color: bool) -> Result<i32, Error> {
     use crate::doctor::{self, Severity, report};
-    let findings = doctor::run(&args.dir)?;
+    let findings = doctor::run_with(&args.dir, &crate::migrate::rules::check)?;
     let text = match args.format {
         DoctorFormat::Text => report::text(&findings, color),
         DoctorFormat::Json => report::json(&findings),

@@ -27,10 +27,19 @@ pub fn new_kustomization(entries: &[String]) -> String {
     let mut out = String::from(
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
     );
-    for e in entries {
+    let (paths, rest) = patches::split_entries(entries);
+    for e in &rest {
         out.push_str("- ");
         out.push_str(&escape::yaml(e));
         out.push('\n');
+    }
+    if !paths.is_empty() {
+        out.push_str("patches:\n");
+        for p in &paths {
+            out.push_str("- path: ");
+            out.push_str(&escape::yaml(p));
+            out.push('\n');
+        }
     }
     out
 }
@@ -70,9 +79,38 @@ impl<'a> Document<'a> {
     }
 }
 
-/// Ensure every entry is listed in `resources`. `Err` holds the reason the
-/// file cannot be edited safely; the caller leaves it as it was.
+mod patches;
+
+/// The prefix of an entry that is a `patches:` item (`- path: FILE`, a
+/// strategic-merge patch file) rather than a `resources` entry.
+pub const PATCH_ENTRY: &str = "patch:";
+
+/// The `patches` items of a kustomization that name a file (`- path:`),
+/// as entries with the [`PATCH_ENTRY`] prefix.
+pub fn patch_entries(data: &serde_yaml::Value) -> Vec<String> {
+    match data.get("patches") {
+        Some(serde_yaml::Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|i| i.get("path").and_then(|p| p.as_str()))
+            .map(|p| format!("{PATCH_ENTRY}{p}"))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The file an entry names, without the [`PATCH_ENTRY`] prefix.
+pub fn entry_path(entry: &str) -> &str {
+    entry.strip_prefix(PATCH_ENTRY).unwrap_or(entry)
+}
+
+/// Ensure every entry is listed: in `resources`, or for a
+/// [`PATCH_ENTRY`] one, in `patches`. `Err` holds the reason the file
+/// cannot be edited safely; the caller leaves it as it was.
 pub fn add_resources(input: &[u8], entries: &[String]) -> Result<Patched, String> {
+    patches::edit_both(input, entries, add_plain, |i, p| patches::edit(i, p, false))
+}
+
+fn add_plain(input: &[u8], entries: &[String]) -> Result<Patched, String> {
     let doc = Document::of(input)?;
     let (whole, text) = (doc.whole, doc.text);
     let data = parse(text)?;
@@ -244,6 +282,14 @@ fn lines(text: &str) -> Vec<Line<'_>> {
     out
 }
 
+/// The indentation of a document's top-level keys.
+fn top_indent(lines: &[Line<'_>]) -> usize {
+    lines
+        .iter()
+        .find(|l| !is_blank_or_comment(l.text) && !is_marker(l.text))
+        .map_or(0, |l| indent(l.text))
+}
+
 fn indent(s: &str) -> usize {
     s.len() - s.trim_start_matches(' ').len()
 }
@@ -292,11 +338,7 @@ enum Located {
 /// data holds the key (the two must agree, or the layout is refused).
 fn locate<'a>(text: &'a str, has_key: bool) -> Result<(Vec<Line<'a>>, usize, Located), String> {
     let lines = lines(text);
-    let top = lines
-        .iter()
-        .find(|l| !is_blank_or_comment(l.text) && !is_marker(l.text))
-        .map(|l| indent(l.text))
-        .unwrap_or(0);
+    let top = top_indent(&lines);
     let key_lines: Vec<usize> = lines
         .iter()
         .enumerate()
@@ -337,7 +379,10 @@ fn insert(
     let has_key = matches!(data, serde_yaml::Value::Mapping(m) if m.contains_key("resources"));
     let (lines, top, at) = locate(text, has_key)?;
     match at {
-        Located::Missing => Ok(append_key(text, &lines, top, eol, missing)),
+        Located::Missing => {
+            let items: Vec<String> = missing.iter().map(|e| escape::yaml(e)).collect();
+            Ok(append_key(text, &lines, top, eol, "resources", &items))
+        }
         Located::Flow { open } => insert_flow(text, open, missing),
         Located::Block { key, .. } => Ok(insert_block(text, &lines, key, top, eol, missing)),
     }
@@ -426,12 +471,15 @@ fn seq_offset(lines: &[Line<'_>], top: usize) -> usize {
     0
 }
 
+/// `text` with a new top-level `key:` holding the block list `items`
+/// (each an item's text after `- `).
 fn append_key(
     text: &str,
     lines: &[Line<'_>],
     top: usize,
     eol: &str,
-    missing: &[&String],
+    key: &str,
+    items: &[String],
 ) -> String {
     let pad = " ".repeat(top);
     let item_pad = " ".repeat(top + seq_offset(lines, top));
@@ -449,10 +497,10 @@ fn append_key(
     if ends_open {
         add.push_str(eol);
     }
-    add.push_str(&format!("{pad}resources:"));
-    for e in missing {
+    add.push_str(&format!("{pad}{key}:"));
+    for e in items {
         add.push_str(eol);
-        add.push_str(&format!("{item_pad}- {}", escape::yaml(e)));
+        add.push_str(&format!("{item_pad}- {e}"));
     }
     if !ends_open {
         add.push_str(eol);

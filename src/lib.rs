@@ -23,6 +23,8 @@ pub mod lock;
 pub mod man;
 pub mod manifest;
 pub mod merge;
+pub mod migrate;
+pub mod migrate_cmd;
 pub mod output;
 pub mod pack;
 pub mod pack_schema;

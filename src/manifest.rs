@@ -279,8 +279,25 @@ pub struct FileSpec {
 #[serde(deny_unknown_fields)]
 pub struct PatchSpec {
     /// Entries to ensure in a kustomization's `resources` (may use answers).
-    #[serde(alias = "kustomize-resources")]
+    #[serde(default, alias = "kustomize-resources")]
     pub kustomize_resources: Vec<String>,
+    /// Strategic-merge patch files to ensure in its `patches` (`- path:`);
+    /// an entry may render to several, one per line (may use answers).
+    #[serde(
+        default,
+        alias = "kustomize-patches",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub kustomize_patches: Vec<String>,
+    /// Entries of the user's to take out of the kustomization when listed:
+    /// what the answers retire (an entry may render to several, one per
+    /// line). Flux stops applying them; the run says so. Built-in packs only.
+    #[serde(
+        default,
+        alias = "kustomize-retire",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub kustomize_retire: Vec<String>,
     /// The namespace the entries must keep: a kustomization whose
     /// `namespace:` would move them elsewhere is refused (may use answers).
     #[serde(

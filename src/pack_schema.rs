@@ -17,8 +17,10 @@ pub const CURRENT: u32 = 2;
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Schema 1's kebab-case keys, refused in schema 2.
-const KEBAB_KEYS: [(&str, &str); 5] = [
+const KEBAB_KEYS: [(&str, &str); 7] = [
     ("kustomize-resources", "kustomize_resources"),
+    ("kustomize-patches", "kustomize_patches"),
+    ("kustomize-retire", "kustomize_retire"),
     ("keep-namespace", "keep_namespace"),
     ("pod-identity-installed", "pod_identity_installed"),
     ("fresh-folder", "fresh_folder"),

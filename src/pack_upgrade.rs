@@ -262,6 +262,8 @@ fn rewrite(
                 }
             }
             "kustomize-resources"
+            | "kustomize-patches"
+            | "kustomize-retire"
             | "keep-namespace"
             | "provided-by"
             | "pod-identity-installed"

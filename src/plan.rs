@@ -151,6 +151,7 @@ pub fn plan(
         adds: BTreeMap::new(),
         skipped: BTreeSet::new(),
         hand_removed: BTreeSet::new(),
+        retired: Vec::new(),
     };
     p.find_hand_removed()?;
     p.plan_entries_to_add()?;
@@ -188,6 +189,8 @@ struct Planner<'a> {
     skipped: BTreeSet<String>,
     /// Managed files the user removed stay removed, and so must their entries.
     hand_removed: BTreeSet<String>,
+    /// Sources the answers retire from the user's kustomizations.
+    retired: Vec<String>,
 }
 
 impl<'a> Planner<'a> {
@@ -217,7 +220,7 @@ impl<'a> Planner<'a> {
             add.retain(|e| {
                 !self
                     .hand_removed
-                    .contains(&applied::join(parent(&r.path), e))
+                    .contains(&applied::join(parent(&r.path), kustomize::entry_path(e)))
             });
             self.skipped.extend(skip);
             self.adds.insert(r.path.as_str(), add);
@@ -344,7 +347,9 @@ impl<'a> Planner<'a> {
     ) -> Result<Vec<String>> {
         let mut drop = Vec::new();
         for e in prev_added {
-            if !wanted.contains(e) && !self.exists_after(&applied::join(dir, e), removed)? {
+            if !wanted.contains(e)
+                && !self.exists_after(&applied::join(dir, kustomize::entry_path(e)), removed)?
+            {
                 drop.push(e.clone());
             }
         }
@@ -354,8 +359,9 @@ impl<'a> Planner<'a> {
                 .read(&k)?
                 .and_then(|b| kustomize::read_kustomization(&b).ok())
         {
-            for (_, e) in applied::entries_of(&data) {
-                let target = applied::join(dir, e.trim_start_matches("./"));
+            let entries = applied::entries_of(&data).into_iter().map(|(_, e)| e);
+            for e in entries.chain(kustomize::patch_entries(&data)) {
+                let target = applied::join(dir, kustomize::entry_path(&e).trim_start_matches("./"));
                 if (removed.contains(&target) || self.hand_removed.contains(&target))
                     && !drop.iter().any(|d| kustomize::same_entry(d, &e))
                 {
@@ -374,7 +380,20 @@ impl<'a> Planner<'a> {
     ) -> Result<()> {
         let wanted: &[String] = r.map_or(&[], |r| &r.resources);
         let prev_added = patch::prev_added(self.prev_files, dir, r);
-        let drop = self.entries_to_drop(dir, wanted, &prev_added, removed)?;
+        let mut drop = self.entries_to_drop(dir, wanted, &prev_added, removed)?;
+        // What the answers retire from the user's kustomizations: Flux stops
+        // applying it, by the user's choice (its sources count as the tool's).
+        let gone = match r {
+            Some(r) => patch::retire(
+                dir,
+                r,
+                self.tree,
+                &mut drop,
+                &mut self.retired,
+                &mut self.notices,
+            )?,
+            None => Vec::new(),
+        };
         let add = r
             .and_then(|r| self.adds.get(r.path.as_str()))
             .cloned()
@@ -410,11 +429,19 @@ impl<'a> Planner<'a> {
                 },
             );
         }
-        if !drop.is_empty() && op.file.action.writes() {
+        let unproduced: Vec<&String> = drop.iter().filter(|e| !gone.contains(e)).collect();
+        if !unproduced.is_empty() && op.file.action.writes() {
             self.notices.push(format!(
                 "{}: removed {} (no longer produced)",
                 op.file.path,
-                drop.join(", ")
+                unproduced
+                    .iter()
+                    .map(|e| match e.strip_prefix(kustomize::PATCH_ENTRY) {
+                        Some(p) => format!("{p} (patches)"),
+                        None => e.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         self.files.push(op.file);

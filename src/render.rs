@@ -26,6 +26,9 @@ pub struct Rendered {
     /// For `patch` files: per entry, patterns of existing entries that
     /// already provide what it would.
     pub provided_by: Vec<(String, Vec<String>)>,
+    /// For `patch` files: entries of the user's to take out when listed
+    /// (what the answers retire, e.g. migration step 2).
+    pub retire: Vec<String>,
     pub executable: bool,
 }
 
@@ -86,15 +89,18 @@ fn render_with(
             } else {
                 Vec::new()
             };
-            let resources = match &spec.patch {
-                Some(p) => p
-                    .kustomize_resources
-                    .iter()
-                    .map(|r| expr::render_text(r, &ctx).map_err(|e| err("patch entry", e)))
-                    .filter(|r| !matches!(r, Ok(t) if t.trim().is_empty()))
-                    .collect::<Result<Vec<_>>>()?,
-                None => Vec::new(),
+            let (resources, retire) = match &spec.patch {
+                Some(p) => patch_entries(p, &ctx).map_err(|e| err("patch entry", e))?,
+                None => (Vec::new(), Vec::new()),
             };
+            // Taking a user's entries out is the built-in migration's
+            // alone: a pack from disk may not make Flux drop what it applied.
+            if !retire.is_empty() && !pack.is_builtin() {
+                return Err(err(
+                    &what,
+                    "kustomize_retire is honoured in built-in packs only".into(),
+                ));
+            }
             let mut provided_by = Vec::new();
             for p in spec.patch.iter().flat_map(|p| &p.provided_by) {
                 let entry =
@@ -114,6 +120,7 @@ fn render_with(
                 resources,
                 keep_namespace,
                 provided_by,
+                retire,
                 executable: spec.executable,
             };
             if out.insert(path.clone(), file).is_some() {
@@ -125,6 +132,34 @@ fn render_with(
         }
     }
     Ok(out.into_values().collect())
+}
+
+/// A patch's entries to ensure (`resources`, then `patches` items under
+/// [`crate::kustomize::PATCH_ENTRY`]) and to retire. An entry may render to
+/// several, one per line.
+fn patch_entries(
+    p: &crate::pack::PatchSpec,
+    ctx: &tera::Context,
+) -> std::result::Result<(Vec<String>, Vec<String>), String> {
+    let entries = |list: &[String]| -> std::result::Result<Vec<String>, String> {
+        let mut out = Vec::new();
+        for r in list {
+            let text = expr::render_text(r, ctx)?;
+            out.extend(
+                text.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_string),
+            );
+        }
+        Ok(out)
+    };
+    let mut resources = entries(&p.kustomize_resources)?;
+    resources.extend(
+        entries(&p.kustomize_patches)?
+            .into_iter()
+            .map(|l| format!("{}{l}", crate::kustomize::PATCH_ENTRY)),
+    );
+    Ok((resources, entries(&p.kustomize_retire)?))
 }
 
 /// The folders the pack's stages point Flux at, for `answers`, by path.

@@ -74,6 +74,7 @@ impl Builder<'_> {
         if let Some(why) = self.touches_namespace(dir, &data)? {
             mark_unknown(&mut objects, &format!("{file}: {why}"));
         }
+        self.check_patch_paths(dir, &file, &data)?;
         for ns in self.namespace_transformers(dir, &data)? {
             set_namespace(&mut objects, &ns);
         }
@@ -141,6 +142,32 @@ impl Builder<'_> {
         Ok(None)
     }
 
+    /// A `patches` or `patchesStrategicMerge` file that does not exist
+    /// fails the build, like a `resources` entry pointing at nothing.
+    fn check_patch_paths(&mut self, dir: &str, file: &str, data: &serde_yaml::Value) -> Result<()> {
+        for field in ["patches", "patchesStrategicMerge"] {
+            let Some(serde_yaml::Value::Sequence(items)) = data.get(field) else {
+                continue;
+            };
+            for item in items {
+                let path = match field {
+                    "patches" => item.get("path").and_then(|p| p.as_str()),
+                    _ => item.as_str().filter(|s| !s.contains('\n')),
+                };
+                let Some(entry) = path else { continue };
+                let Some(target) = resolve(dir, entry) else {
+                    continue;
+                };
+                if matches!(self.tree.read(&target), Ok(None)) {
+                    self.out.errors.push(format!(
+                        "{file}: {field} entry {entry:?} points at nothing ({target} does not exist)"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Whether a kustomization's patches, replacements or transformers
     /// (other than a NamespaceTransformer, which is modelled) mention
     /// namespaces: what they do to them is not worked out here.
@@ -169,6 +196,11 @@ impl Builder<'_> {
                     && let Some(b) = self.tree.read(&p)?
                 {
                     texts.push(String::from_utf8_lossy(&b).into_owned());
+                }
+                if field == "patches" && item.get("target").is_none() && texts.len() == 2 {
+                    // A strategic-merge patch file names its targets by
+                    // metadata.namespace; that is identity, not a change.
+                    texts[1] = without_target_namespaces(&texts[1]);
                 }
                 let text = texts.join("\n");
                 let namespace_transformer =
@@ -290,4 +322,27 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// A strategic-merge patch file's text without each object's own
+/// `metadata.namespace` (which only says which object it patches); the text
+/// as it is when it is not such a file.
+fn without_target_namespaces(text: &str) -> String {
+    use serde::Deserialize;
+    let mut out = String::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        let Ok(mut v) = serde_yaml::Value::deserialize(doc) else {
+            return text.to_string();
+        };
+        let named =
+            v.get("kind").is_some() && v.get("metadata").and_then(|m| m.get("name")).is_some();
+        if !named {
+            return text.to_string();
+        }
+        if let Some(serde_yaml::Value::Mapping(m)) = v.get_mut("metadata") {
+            m.remove("namespace");
+        }
+        out.push_str(&serde_yaml::to_string(&v).unwrap_or_default());
+    }
+    out
 }

@@ -33,30 +33,48 @@ const SKIP: [&str; 5] = [
 /// Extensions of the files doctor reads.
 const READ: [&str; 6] = ["yaml", "yml", "bicep", "tf", "sh", "bash"];
 
+/// Rules from outside doctor (the migration's), run per layout over its
+/// facts and the builds of its stages.
+pub type ExtraRules<'a> = &'a dyn Fn(
+    &dyn crate::tree::Tree,
+    &scan::Facts,
+    &[(String, crate::applied::Build)],
+) -> Result<Vec<Finding>>;
+
 /// Diagnose the repository at `root`: findings sorted by file and line.
 pub fn run(root: &Path) -> Result<Vec<Finding>> {
+    run_with(root, &|_, _, _| Ok(Vec::new()))
+}
+
+/// [`run`], with `extra` rules run per layout as well.
+pub fn run_with(root: &Path, extra: ExtraRules) -> Result<Vec<Finding>> {
     if !root.is_dir() {
         return Err(Error::input(format!("{} is not a folder", root.display())));
     }
     let tree = DiskTree::new(root);
-    let mut files = Vec::new();
-    let mut layouts = BTreeSet::from([String::new()]);
-    walk(&tree, "", &mut files, &mut layouts)?;
-    let mut by_layout: BTreeMap<&str, Vec<&(String, String)>> = BTreeMap::new();
-    for f in &files {
-        by_layout.entry(owner(&layouts, &f.0)).or_default().push(f);
-    }
     let mut findings = Vec::new();
-    for (layout, mine) in by_layout {
-        let mut facts = scan::Facts::default();
-        for (path, text) in mine {
-            scan::file(path, text, &mut facts);
-        }
-        findings.extend(rules::check(&tree, layout, &facts)?);
+    for (layout, facts) in layouts(&tree)? {
+        findings.extend(rules::check(&tree, &layout, &facts, extra)?);
     }
     findings.sort();
     findings.dedup();
     Ok(findings)
+}
+
+/// What the files of each layout below the root say (the root is the
+/// layout ""), by layout folder.
+pub fn layouts(tree: &DiskTree) -> Result<BTreeMap<String, scan::Facts>> {
+    let mut files = Vec::new();
+    let mut layouts = BTreeSet::from([String::new()]);
+    walk(tree, "", &mut files, &mut layouts)?;
+    let mut by_layout: BTreeMap<String, scan::Facts> = BTreeMap::new();
+    for (path, text) in &files {
+        let facts = by_layout
+            .entry(owner(&layouts, path).to_string())
+            .or_default();
+        scan::file(path, text, facts);
+    }
+    Ok(by_layout)
 }
 
 /// The layout a file belongs to: the nearest folder above it that is one.

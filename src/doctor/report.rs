@@ -126,6 +126,21 @@ pub const RULES: &[Rule] = &[
         severity: Severity::Error,
         title: "Bicep fluxConfigurations field or dependsOn shape that its API version lacks",
     },
+    Rule {
+        id: "FS019",
+        severity: Severity::Warning,
+        title: "A workload still labels its pods aadpodidbinding, but Pod Identity is no longer installed",
+    },
+    Rule {
+        id: "FS020",
+        severity: Severity::Warning,
+        title: "A service account names a Workload Identity client id, but no federated credential trusts it",
+    },
+    Rule {
+        id: "FS021",
+        severity: Severity::Error,
+        title: "A cluster with workload identity but without the OIDC issuer",
+    },
 ];
 
 pub fn rule(id: &str) -> &'static Rule {

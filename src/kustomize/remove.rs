@@ -1,4 +1,4 @@
-//! Taking entries out of `resources`, changing no other byte.
+//! Taking entries out of `resources` (and `patches`), changing no other byte.
 
 use super::*;
 
@@ -6,6 +6,12 @@ use super::*;
 /// item's line goes, a flow item goes with one comma, and a list left empty
 /// becomes `[]`. `Err` holds the reason the file cannot be edited safely.
 pub fn remove_resources(input: &[u8], entries: &[String]) -> Result<Patched, String> {
+    patches::edit_both(input, entries, remove_plain, |i, p| {
+        patches::edit(i, p, true)
+    })
+}
+
+fn remove_plain(input: &[u8], entries: &[String]) -> Result<Patched, String> {
     let doc = Document::of(input)?;
     let data = parse(doc.text)?;
     let existing = listed_resources(&data)?;

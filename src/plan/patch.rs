@@ -36,6 +36,7 @@ pub(super) fn prev_added(
 /// The entries of patch `r` to add, and the pack's files not to write
 /// because an entry already in the kustomization provides what they hold
 /// (a matching `provided_by` pattern, or the same objects from another file).
+/// A `patches` item changes objects listed elsewhere: it provides none.
 pub(super) fn provided(
     r: &Rendered,
     rendered: &[Rendered],
@@ -60,8 +61,10 @@ pub(super) fn provided(
     let mut built = None;
     let (mut add, mut skip) = (Vec::new(), Vec::new());
     for e in &r.resources {
-        let target = applied::join(dir, e);
-        if listed.iter().any(|x| kustomize::same_entry(x, e)) {
+        let target = applied::join(dir, kustomize::entry_path(e));
+        if e.starts_with(kustomize::PATCH_ENTRY)
+            || listed.iter().any(|x| kustomize::same_entry(x, e))
+        {
             add.push(e.clone());
             continue;
         }
@@ -252,4 +255,55 @@ fn create_kustomization(
         file: o,
         inserted: add.to_vec(),
     }))
+}
+
+/// Take the entries `r` retires out of the kustomization of `dir` where it
+/// lists them; `retired` gains the sources Flux stops applying.
+pub(super) fn retire(
+    dir: &str,
+    r: &Rendered,
+    tree: &dyn Tree,
+    drop: &mut Vec<String>,
+    retired: &mut Vec<String>,
+    notices: &mut Vec<String>,
+) -> Result<Vec<String>> {
+    if r.retire.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Ok(Some(file)) = applied::kustomization_file(tree, dir)? else {
+        return Ok(Vec::new());
+    };
+    let Some(data) = tree
+        .read(&file)?
+        .and_then(|b| kustomize::read_kustomization(&b).ok())
+    else {
+        return Ok(Vec::new());
+    };
+    let mut gone = Vec::new();
+    for (field, x) in applied::entries_of(&data) {
+        if field != "resources" || !r.retire.iter().any(|e| kustomize::same_entry(&x, e)) {
+            continue;
+        }
+        if applied::is_remote(&x) {
+            retired.push(x.clone());
+        } else {
+            let target = applied::join(dir, x.trim_start_matches("./"));
+            let b = applied::build(tree, &target)?;
+            retired.push(target);
+            retired.extend(b.sources.iter().map(|s| s.display().to_string()));
+        }
+        if !drop.contains(&x) {
+            drop.push(x.clone());
+        }
+        gone.push(x);
+    }
+    if !gone.is_empty() {
+        notices.push(format!(
+            "{file}: retired {} (Flux stops applying {}; with prune it deletes what {} held)",
+            gone.join(", "),
+            if gone.len() == 1 { "it" } else { "them" },
+            if gone.len() == 1 { "it" } else { "they" },
+        ));
+    }
+    Ok(gone)
 }

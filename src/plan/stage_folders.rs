@@ -43,6 +43,7 @@ impl<'a> Planner<'a> {
                 resources: Vec::new(),
                 keep_namespace: None,
                 provided_by: Vec::new(),
+                retire: Vec::new(),
                 executable: false,
             };
             let op = file_ops::with_note(
@@ -80,6 +81,7 @@ impl<'a> Planner<'a> {
                 owned.insert(path.as_str());
             }
         }
+        owned.extend(self.retired.iter().map(String::as_str));
         owned
     }
 

@@ -15,6 +15,7 @@ fn rendered(path: &str, ownership: Ownership, content: &str) -> Rendered {
         },
         keep_namespace: None,
         provided_by: Vec::new(),
+        retire: Vec::new(),
         executable: false,
     }
 }

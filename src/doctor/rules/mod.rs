@@ -59,7 +59,12 @@ struct Ctx<'a> {
 }
 
 /// Every finding for the layout at `layout` (a folder from the root).
-pub fn check(tree: &dyn Tree, layout: &str, facts: &Facts) -> Result<Vec<Finding>> {
+pub fn check(
+    tree: &dyn Tree,
+    layout: &str,
+    facts: &Facts,
+    extra: super::ExtraRules,
+) -> Result<Vec<Finding>> {
     let mut flux_ns: BTreeSet<String> = facts.flux_namespaces.iter().cloned().collect();
     if flux_ns.is_empty() {
         flux_ns.insert("flux-system".into());
@@ -94,12 +99,20 @@ pub fn check(tree: &dyn Tree, layout: &str, facts: &Facts) -> Result<Vec<Finding
     ctx.az();
     ctx.typos();
     ctx.bicep_versions();
+    let mut seen = BTreeSet::new();
+    let built: Vec<(String, Build)> = ctx
+        .builds
+        .iter()
+        .filter_map(|(_, b)| b.clone())
+        .filter(|(d, _)| seen.insert(d.clone()))
+        .collect();
+    ctx.out.extend(extra(tree, facts, &built)?);
     Ok(ctx.out)
 }
 
 /// A stage path as written, as a folder from the root; None when it
 /// leaves the layout.
-fn stage_dir(layout: &str, path: &str) -> Option<String> {
+pub fn stage_dir(layout: &str, path: &str) -> Option<String> {
     let mut parts: Vec<&str> = layout.split('/').filter(|p| !p.is_empty()).collect();
     let base = parts.len();
     for p in path.trim().split('/') {

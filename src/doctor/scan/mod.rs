@@ -130,6 +130,8 @@ pub struct Facts {
     /// The article's kustomization typos: file, line, what is wrong.
     pub typos: Vec<(String, usize, String)>,
     pub remote_crds: Vec<RemoteCrds>,
+    /// Infrastructure code (Bicep, Terraform, shell) as written, by path.
+    pub iac: Vec<(String, String)>,
 }
 
 /// A reference to the aad-pod-identity CRD file by URL.
@@ -161,6 +163,9 @@ pub const PRUNE_DISABLED: &str = "kustomize.toolkit.fluxcd.io/prune";
 pub fn file(path: &str, text: &str, facts: &mut Facts) {
     let name = path.rsplit('/').next().unwrap_or(path);
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    if matches!(ext, "bicep" | "tf" | "sh" | "bash" | "zsh") {
+        facts.iac.push((path.to_string(), text.to_string()));
+    }
     match ext {
         "yaml" | "yml" => yaml::yaml(path, name, text, facts),
         "bicep" => bicep::bicep(path, text, facts),

@@ -7,6 +7,8 @@ pub mod patch_check;
 pub mod run;
 pub mod shell;
 pub mod stubs;
+pub mod wi;
+pub mod wi_apply;
 
 pub use run::{Repo, Test, json, stderr, stdout, tempdir, write_file};
 
