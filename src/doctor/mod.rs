@@ -52,6 +52,7 @@ pub fn run(root: &Path) -> Result<Vec<Finding>> {
         for (path, text) in mine {
             scan::file(path, text, &mut facts);
         }
+        scan::finish(&mut facts);
         findings.extend(rules::check(&tree, layout, &facts)?);
     }
     findings.sort();
@@ -115,6 +116,7 @@ pub fn pod_identity_installs(
     for (path, text) in files.iter().filter(|(p, _)| !skip(p)) {
         scan::file(path, text, &mut facts);
     }
+    scan::finish(&mut facts);
     Ok(facts.installs)
 }
 

@@ -6,6 +6,7 @@
 //! reader of its language (one file each: YAML, Bicep, Terraform, shell).
 
 mod bicep;
+mod installs;
 mod shell;
 mod terraform;
 mod yaml;
@@ -130,6 +131,8 @@ pub struct Facts {
     /// The article's kustomization typos: file, line, what is wrong.
     pub typos: Vec<(String, usize, String)>,
     pub remote_crds: Vec<RemoteCrds>,
+    /// HelmRelease chartRefs to OCIRepositories, until [`finish`].
+    pub oci_refs: Vec<installs::OciRef>,
 }
 
 /// A reference to the aad-pod-identity CRD file by URL.
@@ -168,6 +171,13 @@ pub fn file(path: &str, text: &str, facts: &mut Facts) {
         "sh" | "bash" | "zsh" => shell::shell(path, text, facts),
         _ => {}
     }
+}
+
+/// What needs every file read: the installs through a chartRef, and the
+/// stages that are the upstream repository's, not this one's.
+pub fn finish(facts: &mut Facts) {
+    installs::chart_refs(facts);
+    installs::foreign_stages(facts);
 }
 
 /// Each line of `text` (without its newline) with its byte offset.
