@@ -74,6 +74,9 @@ pub fn layouts(tree: &DiskTree) -> Result<BTreeMap<String, scan::Facts>> {
             .or_default();
         scan::file(path, text, facts);
     }
+    for facts in by_layout.values_mut() {
+        scan::finish(facts);
+    }
     Ok(by_layout)
 }
 
@@ -133,6 +136,7 @@ pub fn pod_identity_installs(
     for (path, text) in files.iter().filter(|(p, _)| !skip(p)) {
         scan::file(path, text, &mut facts);
     }
+    scan::finish(&mut facts);
     Ok(facts.installs)
 }
 

@@ -33,6 +33,7 @@ mod next_steps;
 mod output_errors;
 mod pack_schema;
 mod patch_fuzz;
+mod pod_identity_detect;
 mod pod_identity_release;
 mod recover;
 mod regen;

@@ -52,10 +52,26 @@ impl Ctx<'_> {
                 }
             }
         }
-        if out.is_empty() {
+        // A YAML exception no stage applies protects nothing, once doctor
+        // knows what every stage applies; else it is taken where declared.
+        if out.is_empty() && (e.form != Form::Yaml || !self.known_unapplied(&e.file)) {
             out.insert(e.namespace.clone().unwrap_or_else(|| "default".into()));
         }
         out
+    }
+
+    /// Whether doctor can tell that no stage applies `file`: there is a
+    /// stage; no stage that fails to build (which doctor reports on its
+    /// own) read it or a folder above it; and when a stage's path is
+    /// computed or leaves the layout, the file lies in a known stage's own
+    /// folder (another stage aimed at that folder would be that stage).
+    fn known_unapplied(&self, file: &str) -> bool {
+        let known = || self.builds.iter().filter_map(|(_, b)| b.as_ref());
+        if self.builds.is_empty() || known().any(|(_, b)| !b.builds() && b.depends_on(file)) {
+            return false;
+        }
+        let folder = file.rsplit_once('/').map_or("", |(d, _)| d);
+        self.builds.iter().all(|(_, b)| b.is_some()) || known().any(|(dir, _)| dir == folder)
     }
 
     fn in_flux_ns(&self, ns: &BTreeSet<String>) -> bool {
@@ -64,10 +80,14 @@ impl Ctx<'_> {
 
     /// Whether exception `e`, applied in `ns`, is meant for the Flux pods.
     fn for_flux(&self, e: &Exception, ns: &BTreeSet<String>) -> bool {
-        self.in_flux_ns(ns)
-            || e.namespace
-                .as_ref()
-                .is_some_and(|n| self.flux_ns.contains(n))
+        (!ns.is_empty() && self.for_flux_declared(e)) || self.in_flux_ns(ns)
+    }
+
+    /// Whether exception `e`, as declared, is meant for the Flux pods.
+    fn for_flux_declared(&self, e: &Exception) -> bool {
+        e.namespace
+            .as_ref()
+            .is_some_and(|n| self.flux_ns.contains(n))
             || self.matches_flux(&e.labels)
     }
 
@@ -82,9 +102,10 @@ impl Ctx<'_> {
                     &install.file,
                     install.line,
                     format!(
-                        "{}, but no AzurePodIdentityException in {} leaves the Flux pods alone: NMI intercepts Flux's token requests and Flux stops reconciling",
+                        "{}, but no AzurePodIdentityException in {} leaves the Flux pods alone: NMI intercepts Flux's token requests and Flux stops reconciling{}",
                         install.what,
-                        self.flux_ns_shown()
+                        self.flux_ns_shown(),
+                        unapplied(applied, |e| self.for_flux_declared(e))
                     ),
                 )
                 .fix(format!(
@@ -92,7 +113,7 @@ impl Ctx<'_> {
                     self.expected_labels(),
                     self.flux_ns_shown()
                 ))
-                .command_opt(self.fix_command()),
+                .command_opt(Some(self.fix_command())),
             );
         }
     }
@@ -238,4 +259,22 @@ impl Ctx<'_> {
             }
         }
     }
+}
+
+/// What FS001 adds about exceptions for Flux that no stage applies: their
+/// files are there, but no kustomization Flux builds lists them.
+fn unapplied(applied: &Applied, for_flux: impl Fn(&Exception) -> bool) -> String {
+    let files: BTreeSet<&str> = applied
+        .iter()
+        .filter(|(e, ns)| ns.is_empty() && for_flux(e))
+        .map(|(e, _)| e.file.as_str())
+        .collect();
+    if files.is_empty() {
+        return String::new();
+    }
+    let files: Vec<&str> = files.into_iter().collect();
+    format!(
+        " ({} declares exceptions, but no stage Flux applies lists it)",
+        files.join(", ")
+    )
 }

@@ -132,10 +132,9 @@ pub fn stage_dir(layout: &str, path: &str) -> Option<String> {
 
 impl Ctx<'_> {
     /// The command that writes the missing exceptions: `init` adopts a
-    /// repository it did not make and adds its exception file. None in a
-    /// generated layout (`regen` keeps a user's edits, deletions included)
-    /// and for rules where the tool would keep the user's file as it is.
-    fn fix_command(&self) -> Option<String> {
+    /// repository it did not make and adds its exception file; `regen`
+    /// puts a generated layout's exception entry back in its stage.
+    fn fix_command(&self) -> String {
         let dir = if self.layout.is_empty() {
             "."
         } else {
@@ -143,7 +142,8 @@ impl Ctx<'_> {
         };
         let state = applied::join(self.layout, crate::state::DIR);
         let generated = self.tree.list(&state).is_ok_and(|l| !l.is_empty());
-        (!generated).then(|| format!("flux-scaffold init {dir}"))
+        let verb = if generated { "regen" } else { "init" };
+        format!("flux-scaffold {verb} {dir}")
     }
 
     fn text_of(&self, file: &str) -> String {

@@ -6,6 +6,7 @@
 //! reader of its language (one file each: YAML, Bicep, Terraform, shell).
 
 mod bicep;
+mod installs;
 mod shell;
 mod terraform;
 mod yaml;
@@ -132,6 +133,8 @@ pub struct Facts {
     pub remote_crds: Vec<RemoteCrds>,
     /// Infrastructure code (Bicep, Terraform, shell) as written, by path.
     pub iac: Vec<(String, String)>,
+    /// HelmRelease chartRefs to OCIRepositories, until [`finish`].
+    pub oci_refs: Vec<installs::OciRef>,
 }
 
 /// A reference to the aad-pod-identity CRD file by URL.
@@ -173,6 +176,13 @@ pub fn file(path: &str, text: &str, facts: &mut Facts) {
         "sh" | "bash" | "zsh" => shell::shell(path, text, facts),
         _ => {}
     }
+}
+
+/// What needs every file read: the installs through a chartRef, and the
+/// stages that are the upstream repository's, not this one's.
+pub fn finish(facts: &mut Facts) {
+    installs::chart_refs(facts);
+    installs::foreign_stages(facts);
 }
 
 /// Each line of `text` (without its newline) with its byte offset.

@@ -31,6 +31,20 @@ pub(super) fn terraform(path: &str, text: &str, facts: &mut Facts) {
                 facts.flux_namespaces.push(ns);
             }
         }
+        if t.contains("\"helm_release\"")
+            && attr(body, "chart").is_some_and(|c| c.contains("aad-pod-identity"))
+        {
+            let off = line_offsets(body)
+                .into_iter()
+                .find(|(_, l)| l.split_once('=').is_some_and(|(k, _)| k.trim() == "chart"))
+                .map_or(start, |(o, _)| start + open + o);
+            facts.installs.push(Install {
+                file: path.to_string(),
+                line: text::line_at(text, off),
+                what: "helm_release installs the aad-pod-identity chart".into(),
+                helm: false,
+            });
+        }
         if body.contains("podIdentityProfile") {
             let off = start + open + body.find("podIdentityProfile").unwrap_or(0);
             facts.installs.push(Install {

@@ -28,6 +28,7 @@ pub(super) fn yaml(path: &str, name: &str, text: &str, facts: &mut Facts) {
             value,
         };
         document(path, text, &doc, facts);
+        super::installs::document(path, name, text, &doc, facts);
         facts.docs.push(doc);
     }
 }

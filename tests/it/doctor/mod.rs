@@ -4,6 +4,7 @@
 
 mod repos;
 mod rules;
+mod unlisted_exception;
 
 use std::collections::BTreeSet;
 use std::path::Path;
