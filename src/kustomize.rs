@@ -81,27 +81,7 @@ impl<'a> Document<'a> {
 
 mod patches;
 
-/// The prefix of an entry that is a `patches:` item (`- path: FILE`, a
-/// strategic-merge patch file) rather than a `resources` entry.
-pub const PATCH_ENTRY: &str = "patch:";
-
-/// The `patches` items of a kustomization that name a file (`- path:`),
-/// as entries with the [`PATCH_ENTRY`] prefix.
-pub fn patch_entries(data: &serde_yaml::Value) -> Vec<String> {
-    match data.get("patches") {
-        Some(serde_yaml::Value::Sequence(items)) => items
-            .iter()
-            .filter_map(|i| i.get("path").and_then(|p| p.as_str()))
-            .map(|p| format!("{PATCH_ENTRY}{p}"))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// The file an entry names, without the [`PATCH_ENTRY`] prefix.
-pub fn entry_path(entry: &str) -> &str {
-    entry.strip_prefix(PATCH_ENTRY).unwrap_or(entry)
-}
+pub use patches::{PATCH_ENTRY, entry_path, patch_entries};
 
 /// Ensure every entry is listed: in `resources`, or for a
 /// [`PATCH_ENTRY`] one, in `patches`. `Err` holds the reason the file

@@ -120,11 +120,24 @@ fn apply(args: ApplyArgs) -> Result<i32> {
         Some(_) => session::regen(&req, &mut fs)?,
         None => session::init(&req, &mut NoPrompt, &mut fs)?,
     };
-    let text = match args.format {
-        Format::Json => report::json("migrate apply", &args.dir, &outcome, args.dry_run, false),
+    let text = apply_report(&args, &outcome, &d);
+    crate::output::write_stdout(text.as_bytes())?;
+    if !outcome.plan.refusals.is_empty() {
+        return Err(Error::input(format!(
+            "refused: {}",
+            outcome.plan.refusals.join("; ")
+        )));
+    }
+    Ok(0)
+}
+
+/// The report of `migrate apply`: the run's, then what was not migrated.
+fn apply_report(args: &ApplyArgs, outcome: &session::Outcome, d: &migrate::Discovery) -> String {
+    match args.format {
+        Format::Json => report::json("migrate apply", &args.dir, outcome, args.dry_run, false),
         Format::Text => {
             let mut t = report::text(
-                &outcome,
+                outcome,
                 Style {
                     diff: args.dry_run,
                     color: false,
@@ -144,13 +157,5 @@ fn apply(args: ApplyArgs) -> Result<i32> {
             }
             t
         }
-    };
-    crate::output::write_stdout(text.as_bytes())?;
-    if !outcome.plan.refusals.is_empty() {
-        return Err(Error::input(format!(
-            "refused: {}",
-            outcome.plan.refusals.join("; ")
-        )));
     }
-    Ok(0)
 }

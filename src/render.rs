@@ -66,61 +66,20 @@ fn render_with(
         )
         .map_err(|e| err(&what, e))?
         {
-            let content = if let Some(t) = &spec.template {
-                let lang = Lang::of_path(&path);
-                let engine = engines
-                    .entry((key.clone(), lang))
-                    .or_insert_with(|| expr::engine(lang));
-                if !engine.contains_template(t) {
-                    let bytes = pack.read(t)?;
-                    let text = String::from_utf8(bytes)
-                        .map_err(|_| err(&format!("template '{t}'"), "is not UTF-8".into()))?;
-                    engine
-                        .add_raw_template(t, &text)
-                        .map_err(|e| err(&format!("template '{t}'"), expr::flatten(&e)))?;
-                }
-                let mut out = Vec::new();
-                engine
-                    .render_to(t, &ctx, expr::Capped(&mut out))
-                    .map_err(|e| err(&format!("template '{t}'"), expr::flatten(&e)))?;
-                out
-            } else if let Some(c) = &spec.copy {
-                pack.read(c)?
-            } else {
-                Vec::new()
-            };
-            let (resources, retire) = match &spec.patch {
-                Some(p) => patch_entries(p, &ctx).map_err(|e| err("patch entry", e))?,
-                None => (Vec::new(), Vec::new()),
-            };
-            // Taking a user's entries out is the built-in migration's
-            // alone: a pack from disk may not make Flux drop what it applied.
-            if !retire.is_empty() && !pack.is_builtin() {
-                return Err(err(
-                    &what,
-                    "kustomize_retire is honoured in built-in packs only".into(),
-                ));
-            }
-            let mut provided_by = Vec::new();
-            for p in spec.patch.iter().flat_map(|p| &p.provided_by) {
-                let entry =
-                    expr::render_text(&p.entry, &ctx).map_err(|e| err("patch provided-by", e))?;
-                provided_by.push((entry, p.patterns.clone()));
-            }
-            let keep_namespace = match spec.patch.as_ref().and_then(|p| p.keep_namespace.as_ref()) {
-                Some(ns) => {
-                    Some(expr::render_text(ns, &ctx).map_err(|e| err("patch keep-namespace", e))?)
-                }
-                None => None,
-            };
+            let content =
+                file_content(pack, spec, &path, &ctx, engines, &key).map_err(|e| match e {
+                    Content::Pack(e) => e,
+                    Content::Template(t, why) => err(&format!("template '{t}'"), why),
+                })?;
+            let patch = patch_of(pack, spec, &ctx).map_err(|(what, e)| err(&what, e))?;
             let file = Rendered {
                 path: path.clone(),
                 ownership: spec.ownership,
                 content,
-                resources,
-                keep_namespace,
-                provided_by,
-                retire,
+                resources: patch.resources,
+                keep_namespace: patch.keep_namespace,
+                provided_by: patch.provided_by,
+                retire: patch.retire,
                 executable: spec.executable,
             };
             if out.insert(path.clone(), file).is_some() {
@@ -132,6 +91,96 @@ fn render_with(
         }
     }
     Ok(out.into_values().collect())
+}
+
+/// Why a file's content could not be made.
+enum Content {
+    /// Reading the pack failed (its own message).
+    Pack(Error),
+    /// A template failed: its name and why.
+    Template(String, String),
+}
+
+/// The bytes of one file: its template rendered (compiled once per pack
+/// and output language), its copied file, or nothing.
+fn file_content(
+    pack: &Pack,
+    spec: &crate::pack::FileSpec,
+    path: &str,
+    ctx: &tera::Context,
+    engines: &mut HashMap<(String, Lang), tera::Tera>,
+    key: &str,
+) -> std::result::Result<Vec<u8>, Content> {
+    if let Some(t) = &spec.template {
+        let lang = Lang::of_path(path);
+        let engine = engines
+            .entry((key.to_string(), lang))
+            .or_insert_with(|| expr::engine(lang));
+        let failed = |why: String| Content::Template(t.clone(), why);
+        if !engine.contains_template(t) {
+            let bytes = pack.read(t).map_err(Content::Pack)?;
+            let text = String::from_utf8(bytes).map_err(|_| failed("is not UTF-8".into()))?;
+            engine
+                .add_raw_template(t, &text)
+                .map_err(|e| failed(expr::flatten(&e)))?;
+        }
+        let mut out = Vec::new();
+        engine
+            .render_to(t, ctx, expr::Capped(&mut out))
+            .map_err(|e| failed(expr::flatten(&e)))?;
+        Ok(out)
+    } else if let Some(c) = &spec.copy {
+        pack.read(c).map_err(Content::Pack)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// What a file's `patch:` asks of the kustomization it patches.
+#[derive(Default)]
+struct PatchOf {
+    resources: Vec<String>,
+    retire: Vec<String>,
+    provided_by: Vec<(String, Vec<String>)>,
+    keep_namespace: Option<String>,
+}
+
+/// A file's patch, rendered; `Err` holds what failed and why.
+fn patch_of(
+    pack: &Pack,
+    spec: &crate::pack::FileSpec,
+    ctx: &tera::Context,
+) -> std::result::Result<PatchOf, (String, String)> {
+    let Some(p) = &spec.patch else {
+        return Ok(PatchOf::default());
+    };
+    let (resources, retire) = patch_entries(p, ctx).map_err(|e| ("patch entry".to_string(), e))?;
+    // Taking a user's entries out is the built-in migration's alone: a pack
+    // from disk may not make Flux drop what it applied.
+    if !retire.is_empty() && !pack.is_builtin() {
+        return Err((
+            format!("file '{}'", spec.path),
+            "kustomize_retire is honoured in built-in packs only".into(),
+        ));
+    }
+    let mut provided_by = Vec::new();
+    for pb in &p.provided_by {
+        let entry =
+            expr::render_text(&pb.entry, ctx).map_err(|e| ("patch provided-by".to_string(), e))?;
+        provided_by.push((entry, pb.patterns.clone()));
+    }
+    let keep_namespace = match &p.keep_namespace {
+        Some(ns) => {
+            Some(expr::render_text(ns, ctx).map_err(|e| ("patch keep-namespace".to_string(), e))?)
+        }
+        None => None,
+    };
+    Ok(PatchOf {
+        resources,
+        retire,
+        provided_by,
+        keep_namespace,
+    })
 }
 
 /// A patch's entries to ensure (`resources`, then `patches` items under

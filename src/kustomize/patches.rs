@@ -5,7 +5,7 @@
 
 use serde_yaml::{Mapping, Value};
 
-use super::{Document, PATCH_ENTRY, Patched, entry_path, not_a_kustomization};
+use super::{Document, Patched, not_a_kustomization};
 use super::{
     Line, append_key, escape, indent, is_blank_or_comment, is_marker, is_seq_item, lines, parse,
     same_entry, seq_offset, strip_comment, top_indent,
@@ -274,4 +274,26 @@ pub(super) fn edit(input: &[u8], paths: &[String], removing: bool) -> Result<Pat
         true => remove(doc.text, &data, &refs)?,
     };
     Ok(edited.map_or(Patched::Unchanged, |e| doc.with(&e)))
+}
+
+/// The prefix of an entry that is a `patches:` item (`- path: FILE`, a
+/// strategic-merge patch file) rather than a `resources` entry.
+pub const PATCH_ENTRY: &str = "patch:";
+
+/// The `patches` items of a kustomization that name a file (`- path:`),
+/// as entries with the [`super::PATCH_ENTRY`] prefix.
+pub fn patch_entries(data: &serde_yaml::Value) -> Vec<String> {
+    match data.get("patches") {
+        Some(serde_yaml::Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|i| i.get("path").and_then(|p| p.as_str()))
+            .map(|p| format!("{PATCH_ENTRY}{p}"))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The file an entry names, without the [`super::PATCH_ENTRY`] prefix.
+pub fn entry_path(entry: &str) -> &str {
+    entry.strip_prefix(PATCH_ENTRY).unwrap_or(entry)
 }

@@ -19,37 +19,8 @@ pub fn sets(d: &Discovery) -> Vec<String> {
     let mut workloads = Vec::new();
     let mut dirs = BTreeSet::new();
     for c in &d.credentials {
-        let r = &c.resource_id;
-        credentials.push(
-            [
-                r.subscription.as_str(),
-                &r.resource_group,
-                &r.name,
-                &c.namespace,
-                &c.service_account,
-            ]
-            .join("|"),
-        );
-        let (home, declared_ns, how) = match &c.declared {
-            Some(d) => (
-                folder(&d.file),
-                d.namespace.as_deref().unwrap_or(""),
-                "patch",
-            ),
-            None => (account_folder(c), c.namespace.as_str(), "new"),
-        };
-        dirs.insert(home.to_string());
-        accounts.push(
-            [
-                home,
-                &c.namespace,
-                &c.service_account,
-                &c.client_id,
-                declared_ns,
-                how,
-            ]
-            .join("|"),
-        );
+        credentials.push(credential_fields(c));
+        accounts.push(account_fields(c, &mut dirs));
         for w in &c.workloads {
             dirs.insert(folder(&w.file).to_string());
             workloads.push(workload(w));
@@ -94,6 +65,44 @@ pub fn sets(d: &Discovery) -> Vec<String> {
         out.push(format!("wi_retire={}", retire.join(",")));
     }
     out
+}
+
+/// A credential's fields: the identity's subscription, group and name,
+/// then the namespace and service account it trusts.
+fn credential_fields(c: &crate::migrate::Credential) -> String {
+    let r = &c.resource_id;
+    [
+        r.subscription.as_str(),
+        &r.resource_group,
+        &r.name,
+        &c.namespace,
+        &c.service_account,
+    ]
+    .join("|")
+}
+
+/// A ServiceAccount's fields: the folder it is written or patched in, its
+/// namespace, name and client id, the namespace it is declared in and
+/// whether it is new or patched; its folder joins `dirs`.
+fn account_fields(c: &crate::migrate::Credential, dirs: &mut BTreeSet<String>) -> String {
+    let (home, declared_ns, how) = match &c.declared {
+        Some(d) => (
+            folder(&d.file),
+            d.namespace.as_deref().unwrap_or(""),
+            "patch",
+        ),
+        None => (account_folder(c), c.namespace.as_str(), "new"),
+    };
+    dirs.insert(home.to_string());
+    [
+        home,
+        &c.namespace,
+        &c.service_account,
+        &c.client_id,
+        declared_ns,
+        how,
+    ]
+    .join("|")
 }
 
 /// Where a credential's ServiceAccount is written: beside its first

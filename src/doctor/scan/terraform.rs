@@ -55,46 +55,65 @@ pub(super) fn terraform(path: &str, text: &str, facts: &mut Facts) {
             });
             hcl_exceptions(path, text, start + open, body, facts);
         }
-        if !t.contains("\"azurerm_kubernetes_flux_configuration\"") {
-            continue;
+        if t.contains("\"azurerm_kubernetes_flux_configuration\"") {
+            flux_configuration(path, text, start, open, body, facts);
         }
-        facts.extension = true;
-        let config = format!("{path}#{}", text::line_at(text, start));
-        let mut from = 0;
-        while let Some(k) = body[from..].find("kustomizations") {
-            let kat = from + k;
-            let Some(kopen) = body[kat..].find('{').map(|o| kat + o) else {
-                break;
-            };
-            let kend = block_end(body, kopen);
-            let kb = &body[kopen..kend];
-            from = kend;
-            let deps = kb
-                .lines()
-                .find(|l| l.trim_start().starts_with("depends_on"))
-                .map(|l| {
-                    l.split_once('=')
-                        .map_or("", |(_, v)| v)
-                        .trim()
-                        .trim_start_matches('[')
-                        .trim_end_matches(']')
-                        .split(',')
-                        .map(|s| s.trim().trim_matches('"').to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let path_off = kb.find("path").unwrap_or(0);
-            facts.stages.push(Stage {
-                file: path.to_string(),
-                line: text::line_at(text, start + open + kopen + path_off),
-                config: config.clone(),
-                name: attr(kb, "name").unwrap_or_default(),
-                path: attr(kb, "path").filter(|p| !p.contains("${")),
-                depends_on: deps,
-                target_namespace: None,
-            });
-        }
+    }
+}
+
+/// The stages an `azurerm_kubernetes_flux_configuration` block declares
+/// (its `kustomizations` blocks); the block's body is `body`, opening at
+/// `start + open` in `text`.
+fn flux_configuration(
+    path: &str,
+    text: &str,
+    start: usize,
+    open: usize,
+    body: &str,
+    facts: &mut Facts,
+) {
+    let attr = |block: &str, key: &str| -> Option<String> {
+        block.lines().find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
+        })
+    };
+    facts.extension = true;
+    let config = format!("{path}#{}", text::line_at(text, start));
+    let mut from = 0;
+    while let Some(k) = body[from..].find("kustomizations") {
+        let kat = from + k;
+        let Some(kopen) = body[kat..].find('{').map(|o| kat + o) else {
+            break;
+        };
+        let kend = block_end(body, kopen);
+        let kb = &body[kopen..kend];
+        from = kend;
+        let deps = kb
+            .lines()
+            .find(|l| l.trim_start().starts_with("depends_on"))
+            .map(|l| {
+                l.split_once('=')
+                    .map_or("", |(_, v)| v)
+                    .trim()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .split(',')
+                    .map(|s| s.trim().trim_matches('"').to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let path_off = kb.find("path").unwrap_or(0);
+        facts.stages.push(Stage {
+            file: path.to_string(),
+            line: text::line_at(text, start + open + kopen + path_off),
+            config: config.clone(),
+            name: attr(kb, "name").unwrap_or_default(),
+            path: attr(kb, "path").filter(|p| !p.contains("${")),
+            depends_on: deps,
+            target_namespace: None,
+        });
     }
 }
 
