@@ -22,11 +22,39 @@ pub fn pages(top: Command) -> Vec<(String, Vec<u8>)> {
                 .manual("flux-scaffold manual")
                 .source(concat!("flux-scaffold ", env!("CARGO_PKG_VERSION")));
             // Rendering into memory cannot fail.
-            let _ = man.render(&mut roff);
+            render(&man, cmd, &mut roff).ok();
             roff.extend(extra_sections(&name, &names).into_bytes());
             (format!("{name}.1"), roff)
         })
         .collect()
+}
+
+/// clap_mangen's sections, but the text after the help (the examples)
+/// under EXAMPLES, unfilled and unhyphenated, so a command can be copied.
+fn render(man: &clap_mangen::Man, cmd: &Command, w: &mut Vec<u8>) -> std::io::Result<()> {
+    man.render_title(w)?;
+    man.render_name_section(w)?;
+    man.render_synopsis_section(w)?;
+    man.render_description_section(w)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(w)?;
+    }
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        man.render_subcommands_section(w)?;
+    }
+    if let Some(after) = cmd.get_after_long_help().or(cmd.get_after_help()) {
+        w.extend_from_slice(b".SH EXAMPLES\n.nf\n.nh\n");
+        let text = after.to_string();
+        for line in text.lines().skip_while(|l| l.trim() == "Examples:") {
+            w.extend_from_slice(roff_text(line).as_bytes());
+            w.push(b'\n');
+        }
+        w.extend_from_slice(b".hy\n.fi\n");
+    }
+    if cmd.get_version().is_some() {
+        man.render_version_section(w)?;
+    }
+    Ok(())
 }
 
 fn collect(cmd: &Command, out: &mut Vec<Command>) {

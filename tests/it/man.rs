@@ -98,6 +98,15 @@ fn every_command_has_a_page_that_renders_without_warnings() {
     ] {
         assert!(init.contains(s), "{s} in\n{init}");
     }
+    // The examples are under EXAMPLES as written: a command copies whole.
+    assert!(
+        init.contains("\nEXAMPLES\n") && !init.contains("\nEXTRA\n"),
+        "{init}"
+    );
+    assert!(
+        init.contains("--set git_url=https://github.com/org/gitops --set cluster_name=aks-prod"),
+        "{init}"
+    );
     let doctor = render(&dir.join("flux-scaffold-doctor.1"));
     assert!(!doctor.contains("ANSWER KEYS"));
     // Without --dir, the top page on stdout, the same as the installed one.
