@@ -278,10 +278,26 @@ impl<'a> Planner<'a> {
                 continue;
             }
             if let Some(op) = file_ops::plan_dropped(path, rec, prev, self.tree)? {
+                if op.action == Action::Keep && self.listed_by_the_tool(path) {
+                    self.notices.push(format!(
+                        "{path} is no longer produced but kept because you edited it; the tool's entry for it stays in its folder's kustomization, so Flux keeps applying it: delete the file to drop both"
+                    ));
+                }
                 self.files.push(op);
             }
         }
         Ok(())
+    }
+
+    /// Whether an entry this tool added to a kustomization names `path`.
+    fn listed_by_the_tool(&self, path: &str) -> bool {
+        self.prev_files.into_iter().flatten().any(|(k, rec)| {
+            rec.ownership == Ownership::Patch
+                && rec
+                    .resources
+                    .iter()
+                    .any(|e| applied::join(parent(k), kustomize::entry_path(e)) == path)
+        })
     }
 
     /// Flux objects going away take what they applied with them (prune).

@@ -126,17 +126,20 @@ pub(super) fn plan_managed(
             o.conflicts = merged.conflicts;
             o
         }
-        // No trustworthy base: both sides are kept in conflict markers, so
-        // the user's text is never lost.
-        None if opts.merge => {
+        // A file the record names but whose base is missing or tampered:
+        // both sides are kept in conflict markers, so the user's text is
+        // never lost.
+        None if opts.merge && was_recorded => {
             let merged = merge::three_way(b"", &ours, &new);
             let mut o = op(r, Action::Conflict, Some(disk), out(merged.content));
             o.conflicts = merged.conflicts.max(1);
             with_note(o, "no record of what was last written; both kept")
         }
-        // Adoption: a file this tool did not write (by hand, or after the
-        // article) stays as it is, as the user's edit of the render; the
-        // render is recorded as its base, so regen merges against it later.
+        // Adoption: a file the record does not name (written by hand, after
+        // the article, or kept as the user's when the pack stopped producing
+        // it and now produced again) stays as it is, as the user's edit of
+        // the render; the render is recorded as its base, so regen merges
+        // against it later.
         _ => with_note(op(r, Action::Keep, Some(disk), out(new)), ADOPTED),
     }
 }

@@ -331,3 +331,32 @@ fn the_release_follows_the_exception_when_it_moves_stage() {
     );
     assert_eq!(regen_check(root).status.code(), Some(0));
 }
+
+/// An edited release kept through `none` is the user's file; choosing
+/// `flux` again adopts it as their edit of the render instead of writing
+/// conflict markers Flux could not build.
+#[test]
+fn flux_again_after_none_adopts_the_edited_release() {
+    let repo = Repo::new();
+    repo.init(&[]).success();
+    repo.edit(
+        "infrastructure/pod-identity-release.yaml",
+        "interval: 10m",
+        "interval: 20m",
+    );
+    let none = repo
+        .regen(&["--set", "pod_identity_release=none"])
+        .success();
+    let said = none.stdout() + &none.stderr();
+    assert!(said.contains("Flux keeps applying it"), "{said}");
+    repo.regen(&["--set", "pod_identity_release=flux"])
+        .success()
+        .stdout_has("adopted as your edit");
+    let release = repo.read("infrastructure/pod-identity-release.yaml");
+    assert!(
+        release.contains("interval: 20m") && !release.contains("<<<<<<<"),
+        "{release}"
+    );
+    repo.regen(&["--check"]).success();
+    kustomize_build(&repo.join("infrastructure"));
+}
