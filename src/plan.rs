@@ -303,18 +303,30 @@ impl<'a> Planner<'a> {
     /// Flux objects going away take what they applied with them (prune).
     fn notice_pruned_kustomizations(&mut self) {
         for f in self.files.iter().filter(|f| f.action == Action::Remove) {
-            let flux: Vec<String> =
-                applied::objects_of(f.old.as_deref().unwrap_or_default(), &f.path)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|o| o.api_version.starts_with("kustomize.toolkit.fluxcd.io/"))
-                    .map(|o| o.name)
-                    .collect();
+            let objects = applied::objects_of(f.old.as_deref().unwrap_or_default(), &f.path)
+                .unwrap_or_default();
+            let of_kind = |pred: &dyn Fn(&applied::Object) -> bool| -> Vec<String> {
+                objects
+                    .iter()
+                    .filter(|o| pred(o))
+                    .map(|o| o.name.clone())
+                    .collect()
+            };
+            let flux = of_kind(&|o| o.api_version.starts_with("kustomize.toolkit.fluxcd.io/"));
             if !flux.is_empty() {
                 self.notices.push(format!(
                     "removing {} deletes the Flux Kustomizations {} from the cluster that applies it; with prune, Flux then deletes everything they applied",
                     f.path,
                     flux.join(", ")
+                ));
+            }
+            // NMI intercepts Flux again once Flux prunes its exception.
+            let exceptions = of_kind(&|o| o.kind == "AzurePodIdentityException");
+            if !exceptions.is_empty() {
+                self.notices.push(format!(
+                    "removing {} lets Flux prune the AzurePodIdentityException {}: put the exception in place another way before you push (with the AKS add-on, run the generated exception script), or NMI intercepts Flux",
+                    f.path,
+                    exceptions.join(", ")
                 ));
             }
         }

@@ -360,3 +360,17 @@ fn flux_again_after_none_adopts_the_edited_release() {
     repo.regen(&["--check"]).success();
     kustomize_build(&repo.join("infrastructure"));
 }
+
+/// Switching to the AKS add-on takes the exception out of Flux's hands:
+/// the run says Flux prunes it and that it must be in place first.
+#[test]
+fn switching_to_the_add_on_warns_that_flux_prunes_the_exception() {
+    let repo = Repo::new();
+    repo.init(&[]).success();
+    let ran = repo.regen(&["--set", "pod_identity=aks-addon"]).success();
+    let said = ran.stdout() + &ran.stderr();
+    assert!(
+        said.contains("lets Flux prune the AzurePodIdentityException"),
+        "{said}"
+    );
+}
