@@ -71,10 +71,30 @@ fn show_plan(planned: &Outcome, term: &Terminal, color: bool) {
     let mut out = plan_text(planned, color);
     if !term.skipped.is_empty() {
         out.push_str("\nDerived settings (kept unless you customise them):\n");
+        // Several to a line, so the plan above stays on a small screen.
+        let width = crate::prompt::columns().saturating_sub(2).max(40);
+        let mut line = String::new();
+        let mut shown = 0;
         for key in &term.skipped {
-            if let Some(v) = planned.answers.values.get(key) {
-                out.push_str(&format!("  {key} = {}\n", style(v.to_flag_text()).dim()));
+            let Some(v) = planned.answers.values.get(key) else {
+                continue;
+            };
+            let text = v.to_flag_text();
+            let len = key.len() + 3 + console::measure_text_width(&text);
+            if shown > 0 && shown + 2 + len > width {
+                out.push_str(&format!("  {line}\n"));
+                line.clear();
+                shown = 0;
             }
+            if shown > 0 {
+                line.push_str("; ");
+                shown += 2;
+            }
+            line.push_str(&format!("{key} = {}", style(text).dim()));
+            shown += len;
+        }
+        if shown > 0 {
+            out.push_str(&format!("  {line}\n"));
         }
     }
     let _ = std::io::stderr().write_all(out.as_bytes());

@@ -15,7 +15,7 @@ use crate::answers::{self, Prompter, Raw, Value};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pack::{Manifest, Question, QuestionType};
 
-pub use theme::SigintGuard;
+pub use theme::{SigintGuard, columns};
 
 /// Which questions a session asks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
