@@ -60,6 +60,13 @@ pub fn sets(d: &Discovery) -> Vec<String> {
                 .join(",")
         ),
     ];
+    // Workloads left on Pod Identity: step 2 is refused while there are any.
+    let unmapped = d
+        .unmapped
+        .iter()
+        .filter(|u| !u.object.starts_with("AzureIdentity"))
+        .count();
+    out.push(format!("wi_unmapped={unmapped}"));
     if !retire.is_empty() {
         out.push("wi_retiring=true".into());
         out.push(format!("wi_retire={}", retire.join(",")));

@@ -42,10 +42,14 @@ pub fn discover(root: &Path) -> Result<Discovery> {
         ..Discovery::default()
     };
     let usable = usable_identities(&identities, &mut unmapped);
+    let flux_changes = objects::flux_changes(&tree)?;
     let mut by_sa: BTreeMap<(String, String, String), Vec<Workload>> = BTreeMap::new();
     let mut folders = BTreeMap::new();
     for w in workloads {
-        let placed = patchable(&tree, &w, &mut folders)?;
+        let placed = match changed_on_the_way(&tree, &w, &d.stages, &flux_changes)? {
+            Some(why) => Err(why),
+            None => patchable(&tree, &w, &mut folders)?,
+        };
         match identity_of(&w, &bindings, &identities, &usable).and_then(|k| placed.map(|()| k)) {
             Ok(key) => {
                 let ns = w.namespace.clone().unwrap_or_default();
@@ -67,6 +71,7 @@ pub fn discover(root: &Path) -> Result<Discovery> {
         std::mem::take(&mut d.credentials),
         &mut unmapped,
     )?;
+    d.credentials = unique_names(std::mem::take(&mut d.credentials), &mut unmapped);
     for i in &identities {
         let key = format!("{}/{}", i.namespace, i.name);
         if usable.contains_key(&key) && !d.credentials.iter().any(|c| c.identity == key) {
@@ -112,7 +117,7 @@ fn patchable(
         Ok(())
     } else {
         Err(format!(
-            "the kustomization of its folder ({}) does not apply it, so a patch there would not              reach it",
+            "the kustomization of its folder ({}) does not apply it, so a patch there would not reach it",
             if dir.is_empty() { "." } else { &dir }
         ))
     })
@@ -426,4 +431,115 @@ fn credentials(
         });
     }
     out
+}
+
+/// A credential is named `<cluster>-<namespace>-<service account>` (dots as
+/// dashes): two of one identity whose names would be equal (`orders` and
+/// `x-api`, `orders-x` and `api`) would overwrite each other, so both are
+/// reported, with their workloads, instead of written.
+fn unique_names(credentials: Vec<Credential>, unmapped: &mut Vec<Unmapped>) -> Vec<Credential> {
+    let name = |c: &Credential| format!("{}-{}", c.namespace, c.service_account).replace('.', "-");
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for c in &credentials {
+        *seen.entry((c.identity.clone(), name(c))).or_default() += 1;
+    }
+    let mut kept = Vec::new();
+    for c in credentials {
+        if seen[&(c.identity.clone(), name(&c))] < 2 {
+            kept.push(c);
+            continue;
+        }
+        for w in &c.workloads {
+            unmapped.push(Unmapped {
+                object: w.display(),
+                file: w.file.clone(),
+                reason: format!(
+                    "its federated credential (<cluster>-{}) would have the name of another of identity {} (namespace and service account joined by '-'): rename one service account",
+                    name(&c),
+                    c.identity
+                ),
+            });
+        }
+    }
+    kept
+}
+
+/// Why what runs may differ from the workload as written, if it may: a
+/// Flux Kustomization of its stage moves or patches it, or a kustomization
+/// from its stage down to its folder patches or transforms it (patches
+/// other than this migration's own, components, replacements,
+/// transformers). Discovery reads the manifests as written, so such a
+/// workload is reported, not mapped.
+fn changed_on_the_way(
+    tree: &DiskTree,
+    w: &Workload,
+    stages: &[String],
+    flux_changes: &BTreeMap<String, String>,
+) -> Result<Option<String>> {
+    let folder = super::answers::folder(&w.file);
+    let under =
+        |dir: &str| dir.is_empty() || folder == dir || folder.starts_with(&format!("{dir}/"));
+    let Some(stage) = stages.iter().filter(|s| under(s)).max_by_key(|s| s.len()) else {
+        return Ok(None);
+    };
+    if let Some(why) = flux_changes.get(stage) {
+        return Ok(Some(why.clone()));
+    }
+    let mut dir = stage.clone();
+    let rest: Vec<&str> = folder
+        .strip_prefix(stage.as_str())
+        .unwrap_or("")
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .collect();
+    for i in 0..=rest.len() {
+        if i > 0 {
+            dir = crate::applied::join(&dir, rest[i - 1]);
+        }
+        if let Some(why) = transforms(tree, &dir)? {
+            return Ok(Some(why));
+        }
+    }
+    Ok(None)
+}
+
+/// What the kustomization of `dir` does beyond listing resources that
+/// could change a workload, if anything.
+fn transforms(tree: &DiskTree, dir: &str) -> Result<Option<String>> {
+    let Ok(Some(file)) = crate::applied::kustomization_file(tree, dir)? else {
+        return Ok(None);
+    };
+    let Some(data) = crate::tree::Tree::read(tree, &file)?
+        .and_then(|b| crate::kustomize::read_kustomization(&b).ok())
+    else {
+        return Ok(None);
+    };
+    let ours = |p: &str| {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        name.starts_with("wi-patch-") || name.starts_with("wi-serviceaccount-")
+    };
+    let foreign_patches = match data.get("patches") {
+        Some(serde_yaml::Value::Sequence(items)) => items.iter().any(|i| {
+            i.get("path")
+                .and_then(|p| p.as_str())
+                .is_none_or(|p| !ours(p))
+        }),
+        _ => false,
+    };
+    let field = [
+        "patchesStrategicMerge",
+        "patchesJson6902",
+        "components",
+        "replacements",
+        "transformers",
+    ]
+    .into_iter()
+    .find(|f| data.get(*f).is_some_and(|v| !v.is_null()));
+    Ok(match (foreign_patches, field) {
+        (true, _) => Some(format!(
+            "{file} has patches that may change it; map it by hand"
+        )),
+        (false, Some(f)) => Some(format!("{file} has {f} that may change it; map it by hand")),
+        (false, None) => None,
+    })
 }

@@ -36,6 +36,37 @@ pub fn stage_dirs(tree: &DiskTree) -> Result<Vec<String>> {
     Ok(dirs.into_iter().collect())
 }
 
+/// Stage folders whose Flux Kustomization changes what the folder builds
+/// (`targetNamespace`, its own `patches`), with what it does: discovery
+/// reads the folder's build, so what runs there is not what it sees.
+pub fn flux_changes(tree: &DiskTree) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (layout, facts) in doctor::layouts(tree)? {
+        for stage in &facts.stages {
+            let Some(dir) = stage
+                .path
+                .as_deref()
+                .and_then(|p| doctor::rules::stage_dir(&layout, p))
+            else {
+                continue;
+            };
+            let what = match (&stage.target_namespace, stage.flux_patches) {
+                (Some(ns), _) => format!("moves it to namespace {ns} (targetNamespace)"),
+                (None, true) => "patches it (spec.patches)".to_string(),
+                (None, false) => continue,
+            };
+            out.insert(
+                dir,
+                format!(
+                    "the Flux Kustomization {} at {}:{} {what}",
+                    stage.name, stage.file, stage.line
+                ),
+            );
+        }
+    }
+    Ok(out)
+}
+
 /// The objects every stage applies, each once, with the stages that do not
 /// build reported.
 pub fn collect(tree: &dyn Tree, dirs: &[String]) -> Result<(Vec<Found>, Vec<Unmapped>)> {

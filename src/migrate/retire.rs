@@ -37,7 +37,53 @@ pub fn entries(
     }
     out.sort();
     out.dedup();
+    keep_crds_while_used(tree, found, &mut out)?;
     Ok(out)
+}
+
+/// The CRDs stay while a Pod Identity object outside what is retired is
+/// still applied (a mixed file kept): without them Flux could not apply it.
+fn keep_crds_while_used(
+    tree: &dyn Tree,
+    found: &[Found],
+    out: &mut Vec<(String, String)>,
+) -> Result<()> {
+    let targets: Vec<String> = out
+        .iter()
+        .filter(|(_, e)| !applied::is_remote(e))
+        .map(|(dir, e)| applied::join(dir, e.trim_start_matches("./")))
+        .collect();
+    let covered = |file: &str| {
+        targets
+            .iter()
+            .any(|t| file == t || file.starts_with(&format!("{t}/")))
+    };
+    let still_used = found.iter().any(|f| {
+        f.object.api_version.starts_with("aadpodidentity.k8s.io/") && !covered(&f.object.file)
+    });
+    if !still_used {
+        return Ok(());
+    }
+    let mut kept = Vec::new();
+    for (dir, e) in out.drain(..) {
+        let crds = if applied::is_remote(&e) {
+            crate::doctor::scan::crd_url_ref(&e).is_some()
+        } else {
+            let target = applied::join(&dir, e.trim_start_matches("./"));
+            let objects = match tree.read(&target)? {
+                Some(bytes) => applied::objects_of(&bytes, &target).unwrap_or_default(),
+                None => applied::build(tree, &target)?.objects,
+            };
+            objects.iter().any(|o| {
+                o.kind == "CustomResourceDefinition" && o.name.ends_with(".aadpodidentity.k8s.io")
+            })
+        };
+        if !crds {
+            kept.push((dir, e));
+        }
+    }
+    *out = kept;
+    Ok(())
 }
 
 fn visit(

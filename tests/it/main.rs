@@ -28,6 +28,7 @@ mod man_dir;
 mod migrate_apply;
 mod migrate_doctor;
 mod migrate_plan;
+mod migrate_review;
 mod migrate_step2;
 mod next_steps;
 mod output_errors;

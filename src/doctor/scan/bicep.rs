@@ -117,6 +117,7 @@ fn kustomization(at: &Kustomization, config: &str, k: &Value, facts: &mut Facts)
         path: p.filter(|p| !p.contains("${")).map(str::to_string),
         depends_on: deps,
         target_namespace: None,
+        flux_patches: false,
     });
 }
 

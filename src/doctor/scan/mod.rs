@@ -25,6 +25,9 @@ pub struct Stage {
     pub path: Option<String>,
     pub depends_on: Vec<String>,
     pub target_namespace: Option<String>,
+    /// A Flux Kustomization's own `spec.patches`: it changes what the
+    /// folder's build yields.
+    pub flux_patches: bool,
 }
 
 /// Where an AzurePodIdentityException is declared.

@@ -145,5 +145,6 @@ fn kustomization(path: &str, config: &str, opt: &Word, rest: &[Word], facts: &mu
         path: Some(get(&["path"]).unwrap_or_else(|| ".".into())).filter(|p| !p.contains('$')),
         depends_on: deps,
         target_namespace: None,
+        flux_patches: false,
     });
 }

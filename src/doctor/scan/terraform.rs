@@ -113,6 +113,7 @@ fn flux_configuration(
             path: attr(kb, "path").filter(|p| !p.contains("${")),
             depends_on: deps,
             target_namespace: None,
+            flux_patches: false,
         });
     }
 }

@@ -165,6 +165,7 @@ fn flux_stage(path: &str, text: &str, doc: &Doc) -> Option<Stage> {
         path: Some(p.to_string()),
         depends_on,
         target_namespace: doc.str_at(&["spec", "targetNamespace"]).map(str::to_string),
+        flux_patches: doc.at(&["spec", "patches"]).is_some(),
     })
 }
 
