@@ -45,6 +45,13 @@ fn apply(dir: &Path) -> crate::common::Test {
     ])
 }
 
+fn step_2(dir: &Path) -> crate::common::Test {
+    Test::new()
+        .arg("regen")
+        .arg(dir)
+        .args(&["--set", "migration_step=2"])
+}
+
 #[test]
 fn a_workload_its_kustomization_patches_is_reported_not_mapped() {
     let tmp = copy_of("wi-migration");
@@ -139,11 +146,7 @@ fn step_2_is_refused_while_a_workload_is_left_on_pod_identity() {
     write_file(root, report, &without);
     apply(root).success().stdout_has("Not migrated");
     let before = read(root, "infrastructure/kustomization.yaml");
-    Test::new()
-        .arg("regen")
-        .arg(root)
-        .args(&["--set", "migration_step=2"])
-        .refused("still rely on Pod Identity");
+    step_2(root).refused("still rely on Pod Identity");
     assert_eq!(read(root, "infrastructure/kustomization.yaml"), before);
 }
 
@@ -161,11 +164,7 @@ fn the_crds_stay_while_a_kept_file_still_applies_pod_identity_objects() {
         ),
     );
     apply(root).success();
-    Test::new()
-        .arg("regen")
-        .arg(root)
-        .args(&["--set", "migration_step=2"])
-        .success();
+    step_2(root).success();
     // identities.yaml holds a ConfigMap too, so it stays, and so must the
     // CRDs its AzureIdentity objects need.
     assert!(read(root, "infrastructure/kustomization.yaml").contains("identities.yaml"));
