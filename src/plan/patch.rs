@@ -136,16 +136,7 @@ pub(super) fn plan_patch(
 ) -> Result<Option<PatchOp>> {
     let found = applied::kustomization_file(tree, dir)?
         .map_err(|e| Error::input(format!("{e}; kustomize refuses that too")))?;
-    let mut o = FileOp {
-        path: String::new(),
-        ownership: Ownership::Patch,
-        action: Action::Unchanged,
-        old: None,
-        new: None,
-        executable: false,
-        note: None,
-        conflicts: 0,
-    };
+    let mut o = untouched_patch();
     let Some(path) = found else {
         return Ok(r
             .map(|r| create_kustomization(dir, r, add, tree))
@@ -214,16 +205,7 @@ fn create_kustomization(
     tree: &dyn Tree,
 ) -> Result<Option<PatchOp>> {
     let shown = if dir.is_empty() { "." } else { dir };
-    let mut o = FileOp {
-        path: String::new(),
-        ownership: Ownership::Patch,
-        action: Action::Unchanged,
-        old: None,
-        new: None,
-        executable: false,
-        note: None,
-        conflicts: 0,
-    };
+    let mut o = untouched_patch();
     // Flux applied what its generator takes from the folder: list all of it.
     let existing = applied::generated_entries(tree, dir)?.map_err(|why| {
         Error::input(format!(
@@ -306,4 +288,18 @@ pub(super) fn retire(
         ));
     }
     Ok(gone)
+}
+
+/// A patched kustomization left as it is, until the plan says otherwise.
+fn untouched_patch() -> FileOp {
+    FileOp {
+        path: String::new(),
+        ownership: Ownership::Patch,
+        action: Action::Unchanged,
+        old: None,
+        new: None,
+        executable: false,
+        note: None,
+        conflicts: 0,
+    }
 }
