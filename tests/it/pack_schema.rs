@@ -91,6 +91,22 @@ fn builtin_packs_in_schema_2_validate_against_the_json_schema() {
     }
 }
 
+/// The pack README.md shows pack authors is a valid schema 2 pack.yaml.
+#[test]
+fn the_readme_example_pack_validates_against_the_json_schema() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let examples: Vec<&str> = readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .filter(|b| b.contains("schema: 2") && b.contains("questions:"))
+        .collect();
+    assert_eq!(examples.len(), 1, "one example pack in README.md");
+    let doc: serde_json::Value = serde_yaml::from_str(examples[0]).expect("valid YAML");
+    validate(&doc).unwrap_or_else(|e| panic!("README's example pack: {e}"));
+}
+
 #[test]
 fn builtin_packs_name_the_json_schema_for_editors() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
