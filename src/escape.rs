@@ -211,7 +211,7 @@ pub fn shell(s: &str) -> String {
 /// listed line by line would run as two), other control characters (an
 /// escape sequence that rewrites the screen) and the invisible marks that
 /// reorder or hide text (bidirectional overrides and isolates).
-fn needs_ansi_c(c: char) -> bool {
+pub fn needs_ansi_c(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }

@@ -70,7 +70,7 @@ pub fn render(pack: &Pack, answers: &Answers) -> Result<Vec<Step>> {
 fn visible(s: &str) -> String {
     s.chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+            if crate::escape::needs_ansi_c(c) {
                 c.escape_unicode().to_string()
             } else {
                 c.to_string()
