@@ -205,11 +205,7 @@ pub fn main() -> i32 {
             .ok()
             .and_then(|v| v.parse::<clap_complete::Shell>().ok())
     {
-        let completer = crate::completion::completer();
-        return match crate::completion::script(shell, &completer)
-            .map_err(|e| Error::input(format!("cannot write the script: {e}")))
-            .and_then(|out| write_stdout(&out))
-        {
+        return match print_completions(shell) {
             Ok(()) => 0,
             Err(e) => fail(&e, false),
         };
@@ -279,15 +275,18 @@ fn run(cli: Cli, color: bool) -> Result<i32, Error> {
         Command::Doctor(args) => doctor(args, color),
         Command::Packs(cmd) => packs_cmd::run(cmd),
         Command::Migrate(cmd) => crate::migrate_cmd::run(cmd),
-        Command::Completions { shell } => {
-            let completer = crate::completion::completer();
-            let out = crate::completion::script(shell, &completer)
-                .map_err(|e| Error::input(format!("cannot write the script: {e}")))?;
-            write_stdout(&out)?;
-            Ok(0)
-        }
+        Command::Completions { shell } => print_completions(shell).map(|()| 0),
         Command::Man { dir } => man(dir.as_deref()),
     }
+}
+
+/// The completion script for `shell`, on stdout (`completions SHELL`, and
+/// `COMPLETE=SHELL` with no words).
+fn print_completions(shell: clap_complete::Shell) -> Result<(), Error> {
+    let completer = crate::completion::completer();
+    let out = crate::completion::script(shell, &completer)
+        .map_err(|e| Error::input(format!("cannot write the script: {e}")))?;
+    write_stdout(&out)
 }
 
 fn man(dir: Option<&std::path::Path>) -> Result<i32, Error> {
