@@ -52,8 +52,4 @@ case "${2:-}" in
     az k8s-extension create --resource-group rg-contoso --cluster-name aks-contoso --cluster-type managedClusters --name flux --extension-type microsoft.flux --scope cluster --release-namespace flux-system
     az k8s-configuration flux create --resource-group rg-contoso --cluster-name aks-contoso --cluster-type managedClusters --name cluster-config --namespace cluster-config --scope cluster --url https://github.com/contoso/gitops --branch main --interval 10m --timeout 10m --kustomization name=prereqs path=./prerequisites sync_interval=10m retry_interval=2m timeout=10m prune=true --kustomization name=infra path=./infrastructure depends_on=prereqs sync_interval=10m retry_interval=2m timeout=10m prune=true --kustomization name=apps path=./apps/staging depends_on=infra sync_interval=10m retry_interval=2m timeout=10m prune=true
     ;;
-  *)
-    echo "usage: bash iac/recover.sh --reinstall ENVIRONMENT (one of: staging)" >&2
-    exit 2
-    ;;
 esac

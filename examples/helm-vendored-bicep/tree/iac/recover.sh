@@ -51,8 +51,4 @@ case "${2:-}" in
     az k8s-extension delete --resource-group rg-contoso --cluster-name aks-contoso --cluster-type managedClusters --name flux --yes
     az deployment group create --resource-group rg-contoso --template-file iac/main.bicep
     ;;
-  *)
-    echo "usage: bash iac/recover.sh --reinstall ENVIRONMENT (one of: staging)" >&2
-    exit 2
-    ;;
 esac

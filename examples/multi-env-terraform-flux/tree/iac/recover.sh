@@ -57,8 +57,4 @@ case "${2:-}" in
     az k8s-extension delete --resource-group rg-contoso --cluster-name aks-contoso-production --cluster-type managedClusters --name flux --yes
     terraform -chdir=iac apply
     ;;
-  *)
-    echo "usage: bash iac/recover.sh --reinstall ENVIRONMENT (one of: staging, production)" >&2
-    exit 2
-    ;;
 esac
